@@ -1,0 +1,164 @@
+/*
+ * forkd: serve each TCP connection in a process of its own.
+ * main() reads top to bottom: parse, check, open, detach, loop, exit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <libutil.h>
+
+#include "forkd.h"
+
+/*
+ * Make sure fds 0, 1 and 2 are open (on /dev/null if need be), so that no
+ * socket forkd opens can land on them and be taken for stdio.
+ */
+static int
+ensure_stdio(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Print "forkd: msg" on stderr and return status, for start-up errors. */
+static int
+fail(int status, const char *what, const char *msg)
+{
+	fprintf(stderr, "forkd: %s%s%s\n", what, *what != '\0' ? ": " : "",
+	    msg);
+	return status;
+}
+
+/*
+ * Take the pidfile's lock before detaching, so a second forkd fails on the
+ * terminal.  libbsd leaves its fd inheritable (its man page says not):
+ * mark it close-on-exec ourselves.  Returns 0 or EX_CANTCREAT.
+ */
+static int
+open_pidfile(const char *path, struct pidfh **pfh)
+{
+	char msg[128];
+	pid_t other = -1;
+	int fd;
+
+	*pfh = pidfile_open(path, 0644, &other);
+	if (*pfh == NULL) {
+		if (errno != EEXIST)
+			return fail(EX_CANTCREAT, path, strerror(errno));
+		if (other > 0)
+			snprintf(msg, sizeof(msg), "already running as pid %ld",
+			    (long)other);
+		else
+			snprintf(msg, sizeof(msg), "locked by another forkd");
+		fprintf(stderr, "forkd: pidfile %s: %s\n", path, msg);
+		return EX_CANTCREAT;
+	}
+	fd = pidfile_fileno(*pfh);
+	if (fd == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		pidfile_remove(*pfh);
+		return fail(EX_OSERR, path, strerror(errno));
+	}
+	return 0;
+}
+
+/* One "listening on" line per socket: what is served where. */
+static void
+log_listening(const struct config *cfg, const struct listener *ls,
+    size_t nls)
+{
+	size_t i;
+
+	for (i = 0; i < nls; i++)
+		log_info("listening on %s (%s %s)", ls[i].name,
+		    cfg->builtin != NULL ? "builtin" : "exec",
+		    cfg->builtin != NULL ? cfg->builtin : cfg->program[0]);
+}
+
+/* Parse argv; returns -1 to go on, or the exit status. */
+static int
+parse(int argc, char **argv, struct config *cfg)
+{
+	char err[512];
+
+	switch (options_parse(argc, argv, cfg, err, sizeof(err))) {
+	case OPTIONS_HELP:
+		options_usage(stdout);
+		return 0;
+	case OPTIONS_VERSION:
+		printf("forkd %s\n", PACKAGE_VERSION);
+		return 0;
+	case OPTIONS_ERROR:
+		fprintf(stderr, "forkd: %s\nTry 'forkd --help' for more "
+		    "information.\n", err);
+		return EX_USAGE;
+	case OPTIONS_RUN:
+		break;
+	}
+	if (cfg->program != NULL &&
+	    spawn_check_program(cfg->program[0], err, sizeof(err)) == -1)
+		return fail(EX_NOINPUT, "", err);
+	return -1;
+}
+
+/* Everything that needs the listeners open: detach, loop, return status. */
+static int
+run(const struct config *cfg, struct listener *ls, size_t nls,
+    struct pidfh *pfh)
+{
+	struct server s;
+
+	log_init(cfg->log_target, cfg->verbose);
+	if (selfpipe_open() == -1)
+		return fail(EX_OSERR, "self-pipe", strerror(errno));
+	if (cfg->daemonize && daemon(0, 0) == -1)
+		return fail(EX_OSERR, "daemon", strerror(errno));
+	if (pfh != NULL) {
+		if (pidfile_write(pfh) == -1)
+			log_warn("pidfile %s", cfg->pidfile);
+		spawn_set_pidfile(pfh);
+	}
+	log_startup_done();
+	log_listening(cfg, ls, nls);
+	server_init(&s, cfg, ls, nls);
+	return server_loop(&s);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct listener ls[FORKD_MAX_SOCKETS];
+	struct config cfg;
+	struct pidfh *pfh = NULL;
+	char err[512];
+	size_t nls;
+	int status;
+
+	if (ensure_stdio() == -1)
+		return EX_OSERR;
+	if ((status = parse(argc, argv, &cfg)) != -1)
+		return status;
+	if (cfg.pidfile != NULL &&
+	    (status = open_pidfile(cfg.pidfile, &pfh)) != 0)
+		return status;
+	status = listener_open_all(&cfg, ls, FORKD_MAX_SOCKETS, &nls, err,
+	    sizeof(err));
+	if (status == 0)
+		status = run(&cfg, ls, nls, pfh);
+	else
+		fail(status, "listen", err);
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	return status;
+}

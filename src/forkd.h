@@ -1,0 +1,190 @@
+/*
+ * forkd: a fork-per-connection TCP server.
+ * Shared structures and prototypes, grouped by the file that defines them.
+ */
+#ifndef FORKD_H
+#define FORKD_H
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#define FORKD_MAX_LISTEN	16	/* -l given at most this often */
+#define FORKD_MAX_SOCKETS	64	/* sockets bound, all -l together */
+#define FORKD_ADDRSTRLEN	(INET6_ADDRSTRLEN + 16)	/* "[addr]:port" */
+#define FORKD_ACCEPT_BATCH	16	/* accepts per wake-up, per socket */
+#define FORKD_KILL_DELAY	5	/* seconds from SIGTERM to SIGKILL */
+#define FORKD_PAUSE_SECS	1	/* accepts paused after EMFILE & co */
+
+enum log_target {
+	LOG_TO_SYSLOG,
+	LOG_TO_STDERR
+};
+
+/* What the command line asked for; filled by options_parse(). */
+struct config {
+	const char	*listen[FORKD_MAX_LISTEN];
+	size_t		 nlisten;
+	const char	*builtin;	/* NULL in exec mode */
+	char *const	*program;	/* argv of PROGRAM, NULL-terminated */
+	int		 max_children;
+	int		 backlog;	/* 0: the kernel's maximum */
+	int		 grace;		/* seconds */
+	const char	*pidfile;
+	int		 daemonize;
+	enum log_target	 log_target;
+	int		 verbose;
+};
+
+/* One bound, listening socket. */
+struct listener {
+	int	fd;
+	char	name[FORKD_ADDRSTRLEN];	/* "127.0.0.1:7000", "[::1]:7000" */
+};
+
+/* Both ends of one accepted connection, as text, for logs and UCSPI. */
+struct conninfo {
+	char	local_ip[INET6_ADDRSTRLEN];
+	char	local_port[8];
+	char	remote_ip[INET6_ADDRSTRLEN];
+	char	remote_port[8];
+	char	peer[FORKD_ADDRSTRLEN];	/* remote end as "ip:port" */
+};
+
+/* A live child: whom it serves and since when. */
+struct child {
+	pid_t		pid;
+	struct timespec	start;		/* CLOCK_MONOTONIC */
+	char		peer[FORKD_ADDRSTRLEN];
+};
+
+/* The table of live children. */
+struct children {
+	struct child	*v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* A built-in service: serves fd 0 (read) and fd 1 (write), returns status. */
+struct service {
+	const char	*name;
+	int		(*serve)(int in, int out);
+};
+
+/* Counters reported on SIGUSR1 and at exit. */
+struct counters {
+	unsigned long	accepted;
+	unsigned long	reaped;
+	unsigned long	refused;
+	unsigned long	fork_failures;
+};
+
+/* At most one message a window; counts what it held back. */
+struct ratelimit {
+	time_t		last;		/* CLOCK_MONOTONIC seconds */
+	unsigned long	suppressed;
+};
+#define RATELIMIT_WINDOW	5	/* seconds */
+
+/* options.c */
+enum options_result {
+	OPTIONS_RUN,
+	OPTIONS_HELP,
+	OPTIONS_VERSION,
+	OPTIONS_ERROR
+};
+enum options_result options_parse(int, char **, struct config *,
+		    char *, size_t);
+void		options_usage(FILE *);
+
+/* listener.c */
+int		listener_split(const char *, char *, size_t, char *, size_t,
+		    const char **);
+int		listener_open_all(const struct config *, struct listener *,
+		    size_t, size_t *, char *, size_t);
+void		listener_close_all(struct listener *, size_t);
+int		listener_format(const struct sockaddr *, socklen_t, char *,
+		    size_t, char *, size_t);
+int		listener_conninfo(int, const struct sockaddr *, socklen_t,
+		    struct conninfo *);
+
+/* selfpipe.c */
+#define SELFPIPE_NSIG	65
+int		selfpipe_open(void);
+int		selfpipe_fd(void);
+int		selfpipe_drain(unsigned char seen[SELFPIPE_NSIG]);
+int		selfpipe_child_reset(void);
+void		selfpipe_close(void);
+
+/* children.c */
+int		children_add(struct children *, pid_t, const char *,
+		    const struct timespec *);
+int		children_remove(struct children *, pid_t, struct child *);
+size_t		children_count(const struct children *);
+int		children_signal_all(const struct children *, int);
+size_t		children_reap(struct children *);
+void		children_format_status(int, char *, size_t);
+void		children_free(struct children *);
+double		timespec_elapsed(const struct timespec *,
+		    const struct timespec *);
+
+/* spawn.c */
+struct pidfh;
+void		spawn_set_pidfile(struct pidfh *);
+pid_t		spawn_child(const struct config *, int,
+		    const struct conninfo *, const struct listener *, size_t);
+int		spawn_check_program(const char *, char *, size_t);
+
+/* service.c */
+const struct service *service_find(const char *);
+const char	*service_names(void);
+
+/* log.c */
+void		log_init(enum log_target, int);
+void		log_startup_done(void);
+void		log_close(void);
+int		log_verbose(void);
+void		log_info(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		log_warn(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		log_warnx(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+int		log_limited(struct ratelimit *, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
+
+/* server.c */
+struct server {
+	const struct config	*cfg;
+	struct listener		*ls;
+	size_t			 nls;
+	struct children		 kids;
+	struct counters		 count;
+	struct timespec		 paused_until;	/* accepts off until then */
+	int			 paused;
+	int			 stopping;	/* SIGTERM/SIGINT seen */
+	int			 term_sent;
+	int			 kill_sent;
+	struct timespec		 grace_end;
+	struct timespec		 kill_at;
+	struct ratelimit	 rl_accept;
+	struct ratelimit	 rl_fork;
+	struct ratelimit	 rl_full;
+};
+void		server_init(struct server *, const struct config *,
+		    struct listener *, size_t);
+int		server_loop(struct server *);
+enum accept_action {
+	ACCEPT_RETRY,	/* that connection failed; try the next one */
+	ACCEPT_EMPTY,	/* nothing more to accept now */
+	ACCEPT_PAUSE	/* out of fds or memory, or unknown: back off */
+};
+enum accept_action server_accept_error(int);
+
+#endif /* FORKD_H */

@@ -1,0 +1,266 @@
+/*
+ * Listening sockets: "[HOST]:PORT" -> bound, listening, non-blocking fds,
+ * and the text forms of addresses used in logs and the UCSPI variables.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netdb.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "forkd.h"
+
+/* Copy n bytes of s into a NUL-terminated buffer; -1 if it does not fit. */
+static int
+copy_part(char *dst, size_t dstlen, const char *s, size_t n)
+{
+	if (n >= dstlen)
+		return -1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+/*
+ * Split "[HOST]:PORT" into host and port (pure).  "[::1]:7" gives "::1";
+ * ":7" gives an empty host, meaning every address.  -1 with errstr.
+ */
+int
+listener_split(const char *spec, char *host, size_t hostlen, char *port,
+    size_t portlen, const char **errstr)
+{
+	const char *colon, *end;
+
+	if (spec[0] == '[') {
+		if ((end = strchr(spec, ']')) == NULL) {
+			*errstr = "unclosed [ in IPv6 address";
+			return -1;
+		}
+		if (end[1] != ':') {
+			*errstr = "expected :PORT after ]";
+			return -1;
+		}
+		if (end == spec + 1) {
+			*errstr = "empty address in []";
+			return -1;
+		}
+		colon = end + 1;
+		if (copy_part(host, hostlen, spec + 1, end - spec - 1) == -1) {
+			*errstr = "host too long";
+			return -1;
+		}
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL) {
+			*errstr = "missing :PORT";
+			return -1;
+		}
+		if (memchr(spec, ':', colon - spec) != NULL) {
+			*errstr = "IPv6 addresses go in brackets, as [::1]:PORT";
+			return -1;
+		}
+		if (copy_part(host, hostlen, spec, colon - spec) == -1) {
+			*errstr = "host too long";
+			return -1;
+		}
+	}
+	if (colon[1] == '\0') {
+		*errstr = "missing port after :";
+		return -1;
+	}
+	if (copy_part(port, portlen, colon + 1, strlen(colon + 1)) == -1) {
+		*errstr = "port too long";
+		return -1;
+	}
+	return 0;
+}
+
+/* Numeric text of an address: ip and port, without brackets; -1 on error. */
+int
+listener_format(const struct sockaddr *sa, socklen_t len, char *ip,
+    size_t iplen, char *port, size_t portlen)
+{
+	if (getnameinfo(sa, len, ip, iplen, port, portlen,
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(ip, iplen, "?");
+		snprintf(port, portlen, "?");
+		return -1;
+	}
+	return 0;
+}
+
+/* "ip:port", or "[ip]:port" for IPv6, into buf. */
+static void
+join_name(int family, const char *ip, const char *port, char *buf,
+    size_t len)
+{
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%s", ip, port);
+	else
+		snprintf(buf, len, "%s:%s", ip, port);
+}
+
+/* Fill ci with both ends of the accepted connection fd. */
+int
+listener_conninfo(int fd, const struct sockaddr *peer, socklen_t peerlen,
+    struct conninfo *ci)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int rc = 0;
+
+	if (listener_format(peer, peerlen, ci->remote_ip,
+	    sizeof(ci->remote_ip), ci->remote_port,
+	    sizeof(ci->remote_port)) == -1)
+		rc = -1;
+	join_name(peer->sa_family, ci->remote_ip, ci->remote_port, ci->peer,
+	    sizeof(ci->peer));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    listener_format((struct sockaddr *)&ss, len, ci->local_ip,
+	    sizeof(ci->local_ip), ci->local_port,
+	    sizeof(ci->local_port)) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* The sysexits status for a failed bind or listen. */
+static int
+bind_status(int error)
+{
+	return error == EACCES || error == EPERM ? EX_NOPERM : EX_OSERR;
+}
+
+/* Bind and listen on one resolved address; the fd, or -1 with err. */
+static int
+open_one(const struct addrinfo *ai, int backlog, int *status, char *err,
+    size_t errlen)
+{
+	int fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		*status = EX_OSERR;
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)) {
+		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
+		*status = EX_OSERR;
+	} else if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		snprintf(err, errlen, "bind: %s", strerror(errno));
+		*status = bind_status(errno);
+	} else if (listen(fd, backlog) == -1) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		*status = bind_status(errno);
+	} else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* Record fd in ls[*n] with its real local name (port 0 is resolved). */
+static void
+record(struct listener *l, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN], port[8];
+
+	l->fd = fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    listener_format((struct sockaddr *)&ss, len, ip, sizeof(ip),
+	    port, sizeof(port)) == -1)
+		snprintf(l->name, sizeof(l->name), "fd %d", fd);
+	else
+		join_name(ss.ss_family, ip, port, l->name, sizeof(l->name));
+}
+
+/* Resolve one "[HOST]:PORT" spec for a passive TCP socket. */
+static int
+resolve(const char *spec, struct addrinfo **res, char *err, size_t errlen)
+{
+	struct addrinfo hints;
+	char host[256], port[64];
+	const char *errstr;
+	int e;
+
+	if (listener_split(spec, host, sizeof(host), port, sizeof(port),
+	    &errstr) == -1) {
+		snprintf(err, errlen, "%s: %s", spec, errstr);
+		return EX_USAGE;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = spec[0] == '[' ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | (spec[0] == '[' ? AI_NUMERICHOST : 0);
+	e = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, res);
+	if (e != 0) {
+		snprintf(err, errlen, "%s: %s", spec, e == EAI_SYSTEM ?
+		    strerror(errno) : gai_strerror(e));
+		return e == EAI_SERVICE ? EX_USAGE :
+		    e == EAI_SYSTEM ? EX_OSERR : EX_NOHOST;
+	}
+	return 0;
+}
+
+/*
+ * Open every -l address of cfg into ls (room for max).  Returns 0, or a
+ * sysexits status with err naming the address and the reason; on error
+ * nothing stays open.
+ */
+int
+listener_open_all(const struct config *cfg, struct listener *ls, size_t max,
+    size_t *n, char *err, size_t errlen)
+{
+	struct addrinfo *res, *ai;
+	char why[256];
+	size_t i;
+	int fd, status = 0;
+	int backlog = cfg->backlog > 0 ? cfg->backlog : INT_MAX;
+
+	*n = 0;
+	for (i = 0; i < cfg->nlisten && status == 0; i++) {
+		if ((status = resolve(cfg->listen[i], &res, err, errlen)) != 0)
+			break;
+		for (ai = res; ai != NULL && status == 0; ai = ai->ai_next) {
+			if (*n == max) {
+				snprintf(err, errlen, "more than %zu sockets",
+				    max);
+				status = EX_USAGE;
+			} else if ((fd = open_one(ai, backlog, &status, why,
+			    sizeof(why))) == -1)
+				snprintf(err, errlen, "%s: %s",
+				    cfg->listen[i], why);
+			else
+				record(&ls[(*n)++], fd);
+		}
+		freeaddrinfo(res);
+	}
+	if (status != 0)
+		listener_close_all(ls, *n);
+	return status;
+}
+
+/* Close every listening socket (on shutdown: new clients are refused). */
+void
+listener_close_all(struct listener *ls, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (ls[i].fd != -1)
+			close(ls[i].fd);
+		ls[i].fd = -1;
+	}
+}

@@ -1,0 +1,233 @@
+/*
+ * The command line: argv -> struct config.  Pure: it prints nothing and
+ * never exits, it returns OPTIONS_ERROR and a message naming what was
+ * wrong, so the unit tests can run tables of cases through it.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "forkd.h"
+
+#define DEFAULT_MAX_CHILDREN	100
+#define DEFAULT_GRACE		10
+
+/* '+': stop at PROGRAM, never take its options; ':': report a missing argument. */
+static const char shortopts[] = "+:l:b:c:B:g:p:dL:vhV";
+
+static const struct option longopts[] = {
+	{ "listen",		required_argument,	NULL, 'l' },
+	{ "builtin",		required_argument,	NULL, 'b' },
+	{ "max-children",	required_argument,	NULL, 'c' },
+	{ "backlog",		required_argument,	NULL, 'B' },
+	{ "grace",		required_argument,	NULL, 'g' },
+	{ "pidfile",		required_argument,	NULL, 'p' },
+	{ "daemon",		no_argument,		NULL, 'd' },
+	{ "log",		required_argument,	NULL, 'L' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+/* Print the --help text; the man page and README list the same options. */
+void
+options_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: forkd [options] -l [HOST]:PORT ... -b BUILTIN\n"
+	    "       forkd [options] -l [HOST]:PORT ... [--] PROGRAM [ARG ...]\n"
+	    "\n"
+	    "Serve each TCP connection in a process of its own.\n"
+	    "\n"
+	    "  -l, --listen [HOST]:PORT   listen here; repeatable; [::1]:7000 for IPv6,\n"
+	    "                             :7000 for every address, port 0 for any port\n"
+	    "  -b, --builtin NAME         serve a built-in: %s\n"
+	    "  -c, --max-children N       children at once, 1..65535 (default %d);\n"
+	    "                             more clients wait in the listen backlog\n"
+	    "  -B, --backlog N            listen backlog, 1..65535 (default: the\n"
+	    "                             kernel's maximum, net.core.somaxconn)\n"
+	    "  -g, --grace SECONDS        on SIGTERM, time children get to finish,\n"
+	    "                             0..3600 (default %d); then SIGTERM, SIGKILL\n"
+	    "  -p, --pidfile FILE         write and lock a pidfile; a second forkd\n"
+	    "                             with the same FILE refuses to start\n"
+	    "  -d, --daemon               detach (default: stay in the foreground)\n"
+	    "  -L, --log syslog|stderr    where log lines go (default syslog)\n"
+	    "  -v, --verbose              also log each accepted connection\n"
+	    "  -h, --help                 show this help and exit\n"
+	    "  -V, --version              show the version and exit\n"
+	    "\n"
+	    "PROGRAM runs with the connection on stdin and stdout and PROTO,\n"
+	    "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT set.\n"
+	    "Signals: TERM/INT stop, USR1 logs counters. See forkd(8).\n",
+	    service_names(), DEFAULT_MAX_CHILDREN, DEFAULT_GRACE);
+}
+
+/* Format an error message into err; always returns OPTIONS_ERROR. */
+static enum options_result
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return OPTIONS_ERROR;
+}
+
+/* Parse a number for option name within [min, max]; -1 with err on error. */
+static int
+parse_number(const char *name, const char *arg, int min, int max, int *out,
+    char *err, size_t errlen)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(arg, min, max, &errstr);
+	if (errstr != NULL) {
+		if (strcmp(errstr, "invalid") == 0)
+			fail(err, errlen, "--%s: \"%s\" is not a number",
+			    name, arg);
+		else
+			fail(err, errlen, "--%s: \"%s\" is %s (%d..%d)",
+			    name, arg, errstr, min, max);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* Name the option getopt rejected, short or long. */
+static enum options_result
+bad_option(int c, char **argv, char *err, size_t errlen)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return fail(err, errlen, "option %s needs an argument", arg);
+	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
+		return fail(err, errlen, "unknown option -%c", optopt);
+	return fail(err, errlen, "unknown option %s", arg);
+}
+
+/* Apply one option with its argument; OPTIONS_RUN when it was fine. */
+static enum options_result
+apply(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	switch (c) {
+	case 'l':
+		if (cfg->nlisten == FORKD_MAX_LISTEN)
+			return fail(err, errlen, "--listen: at most %d "
+			    "addresses", FORKD_MAX_LISTEN);
+		cfg->listen[cfg->nlisten++] = arg;
+		break;
+	case 'b':
+		if (service_find(arg) == NULL)
+			return fail(err, errlen, "unknown builtin \"%s\" (%s)",
+			    arg, service_names());
+		cfg->builtin = arg;
+		break;
+	case 'c':
+		if (parse_number("max-children", arg, 1, 65535,
+		    &cfg->max_children, err, errlen) == -1)
+			return OPTIONS_ERROR;
+		break;
+	case 'B':
+		if (parse_number("backlog", arg, 1, 65535, &cfg->backlog,
+		    err, errlen) == -1)
+			return OPTIONS_ERROR;
+		break;
+	case 'g':
+		if (parse_number("grace", arg, 0, 3600, &cfg->grace,
+		    err, errlen) == -1)
+			return OPTIONS_ERROR;
+		break;
+	case 'p':
+		if (*arg == '\0')
+			return fail(err, errlen, "--pidfile: empty file name");
+		cfg->pidfile = arg;
+		break;
+	case 'd':
+		cfg->daemonize = 1;
+		break;
+	case 'L':
+		if (strcmp(arg, "syslog") == 0)
+			cfg->log_target = LOG_TO_SYSLOG;
+		else if (strcmp(arg, "stderr") == 0)
+			cfg->log_target = LOG_TO_STDERR;
+		else
+			return fail(err, errlen, "--log: \"%s\" is neither "
+			    "syslog nor stderr", arg);
+		break;
+	case 'v':
+		cfg->verbose = 1;
+		break;
+	}
+	return OPTIONS_RUN;
+}
+
+/* Check what no single option can: one service, at least one address. */
+static enum options_result
+check(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+	char host[256], port[64];
+	const char *errstr;
+
+	if (cfg->nlisten == 0)
+		return fail(err, errlen, "no listen address: give -l "
+		    "[HOST]:PORT");
+	for (i = 0; i < cfg->nlisten; i++)
+		if (listener_split(cfg->listen[i], host, sizeof(host), port,
+		    sizeof(port), &errstr) == -1)
+			return fail(err, errlen, "--listen \"%s\": %s",
+			    cfg->listen[i], errstr);
+	if (cfg->builtin != NULL && cfg->program != NULL)
+		return fail(err, errlen, "give either --builtin or a PROGRAM, "
+		    "not both");
+	if (cfg->builtin == NULL && cfg->program == NULL)
+		return fail(err, errlen, "nothing to serve: give --builtin "
+		    "NAME or a PROGRAM");
+	return OPTIONS_RUN;
+}
+
+/*
+ * Fill cfg from argv.  On OPTIONS_ERROR, err holds a message naming the
+ * bad option or value.  Resets getopt, so it may be called again.
+ */
+enum options_result
+options_parse(int argc, char **argv, struct config *cfg, char *err,
+    size_t errlen)
+{
+	enum options_result r;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_children = DEFAULT_MAX_CHILDREN;
+	cfg->grace = DEFAULT_GRACE;
+	cfg->log_target = LOG_TO_SYSLOG;
+	if (errlen > 0)
+		err[0] = '\0';
+
+	optind = 0;	/* glibc: start afresh, for repeated calls */
+	opterr = 0;	/* we word the errors ourselves */
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return bad_option(c, argv, err, errlen);
+		if (c == 'h')
+			return OPTIONS_HELP;
+		if (c == 'V')
+			return OPTIONS_VERSION;
+		if ((r = apply(c, optarg, cfg, err, errlen)) != OPTIONS_RUN)
+			return r;
+	}
+	if (optind < argc)
+		cfg->program = argv + optind;
+	return check(cfg, err, errlen);
+}

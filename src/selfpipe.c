@@ -1,0 +1,133 @@
+/*
+ * The self-pipe: signal handlers write the signal number as one byte, the
+ * poll loop reads it back.  Nothing else ever runs in signal context.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "forkd.h"
+
+static int pipefd[2] = { -1, -1 };
+
+/* The signals that travel the pipe. */
+static const int caught[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+#define NCAUGHT	(sizeof(caught) / sizeof(caught[0]))
+
+/*
+ * The handler: one byte, errno kept.  A failed write (EAGAIN: the pipe is
+ * full) is fine, a wake-up is already pending and the loop reaps all.
+ */
+static void
+selfpipe_handler(int signo)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)signo;
+	ssize_t r;
+
+	r = write(pipefd[1], &b, 1);
+	(void)r;
+	errno = saved;
+}
+
+/* Install a disposition for signo with every signal blocked while it runs. */
+static int
+set_handler(int signo, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | (signo == SIGCHLD ? SA_NOCLDSTOP : 0);
+	return sigaction(signo, &sa, NULL);
+}
+
+/*
+ * Create the pipe (both ends non-blocking and close-on-exec), install the
+ * handlers, ignore SIGPIPE.  -1 with errno on failure.
+ */
+int
+selfpipe_open(void)
+{
+	size_t i;
+
+	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -1;
+	for (i = 0; i < NCAUGHT; i++)
+		if (set_handler(caught[i], selfpipe_handler) == -1)
+			return -1;
+	return set_handler(SIGPIPE, SIG_IGN);
+}
+
+/* The end the poll loop watches. */
+int
+selfpipe_fd(void)
+{
+	return pipefd[0];
+}
+
+/*
+ * Read the pipe until it is empty; seen[signo] is set for each signal that
+ * arrived.  Returns the number of bytes read, or -1 on a real error.
+ */
+int
+selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
+{
+	unsigned char buf[256];
+	ssize_t r, i;
+	int total = 0;
+
+	for (;;) {
+		r = read(pipefd[0], buf, sizeof(buf));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && errno == EAGAIN)
+			return total;
+		if (r <= 0)
+			return -1;	/* EOF cannot happen: we hold pipefd[1] */
+		for (i = 0; i < r; i++)
+			if (buf[i] < SELFPIPE_NSIG)
+				seen[buf[i]] = 1;
+		total += (int)r;
+	}
+}
+
+/*
+ * In a new child, with every signal still blocked: default dispositions
+ * (SIG_IGN for SIGPIPE would survive exec), the pipe closed, an empty
+ * mask.  After this no forkd handler can run in the child.
+ */
+int
+selfpipe_child_reset(void)
+{
+	sigset_t none;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < NCAUGHT; i++)
+		if (set_handler(caught[i], SIG_DFL) == -1)
+			rc = -1;
+	if (set_handler(SIGPIPE, SIG_DFL) == -1)
+		rc = -1;
+	selfpipe_close();
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Close both ends (child side, or when the server is done). */
+void
+selfpipe_close(void)
+{
+	if (pipefd[0] != -1)
+		close(pipefd[0]);
+	if (pipefd[1] != -1)
+		close(pipefd[1]);
+	pipefd[0] = pipefd[1] = -1;
+}
