@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,27 @@ log_listening(const struct config *cfg, const struct listener *ls,
 		    cfg->builtin != NULL ? cfg->builtin : cfg->program[0]);
 }
 
+/*
+ * --daemon changes directory to /: make a relative path absolute first,
+ * so that it names the same file afterwards.  The result lives in buf.
+ */
+static int
+make_absolute(const char **path, char *buf, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if ((*path)[0] == '/')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	if (snprintf(buf, len, "%s/%s", cwd, *path) >= (int)len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	*path = buf;
+	return 0;
+}
+
 /* Parse argv; returns -1 to go on, or the exit status. */
 static int
 parse(int argc, char **argv, struct config *cfg)
@@ -110,6 +132,25 @@ parse(int argc, char **argv, struct config *cfg)
 	    spawn_check_program(cfg->program[0], err, sizeof(err)) == -1)
 		return fail(EX_NOINPUT, "", err);
 	return -1;
+}
+
+/* Relative PROGRAM (with a slash) and pidfile paths, made absolute. */
+static int
+absolute_paths(struct config *cfg)
+{
+	static char prog[PATH_MAX], pidfile[PATH_MAX];
+	const char *p;
+
+	if (cfg->program != NULL && strchr(cfg->program[0], '/') != NULL) {
+		p = cfg->program[0];
+		if (make_absolute(&p, prog, sizeof(prog)) == -1)
+			return fail(EX_OSERR, cfg->program[0], strerror(errno));
+		cfg->program[0] = (char *)p;
+	}
+	if (cfg->pidfile != NULL &&
+	    make_absolute(&cfg->pidfile, pidfile, sizeof(pidfile)) == -1)
+		return fail(EX_OSERR, cfg->pidfile, strerror(errno));
+	return 0;
 }
 
 /* Everything that needs the listeners open: detach, loop, return status. */
@@ -148,6 +189,8 @@ main(int argc, char *argv[])
 	if (ensure_stdio() == -1)
 		return EX_OSERR;
 	if ((status = parse(argc, argv, &cfg)) != -1)
+		return status;
+	if ((status = absolute_paths(&cfg)) != 0)
 		return status;
 	if (cfg.pidfile != NULL &&
 	    (status = open_pidfile(cfg.pidfile, &pfh)) != 0)

@@ -32,7 +32,7 @@ struct config {
 	const char	*listen[FORKD_MAX_LISTEN];
 	size_t		 nlisten;
 	const char	*builtin;	/* NULL in exec mode */
-	char *const	*program;	/* argv of PROGRAM, NULL-terminated */
+	char		**program;	/* argv of PROGRAM, NULL-terminated */
 	int		 max_children;
 	int		 backlog;	/* 0: the kernel's maximum */
 	int		 grace;		/* seconds */

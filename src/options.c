@@ -194,6 +194,9 @@ check(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->builtin == NULL && cfg->program == NULL)
 		return fail(err, errlen, "nothing to serve: give --builtin "
 		    "NAME or a PROGRAM");
+	if (cfg->daemonize && cfg->log_target == LOG_TO_STDERR)
+		return fail(err, errlen, "--daemon with --log stderr would "
+		    "lose every log line: use --log syslog");
 	return OPTIONS_RUN;
 }
 
