@@ -1,1 +1,2 @@
-# placeholder
+TESTS += tests/docs/docs.sh
+EXTRA_DIST += tests/docs/docs.sh
