@@ -76,6 +76,10 @@ listener_split(const char *spec, char *host, size_t hostlen, char *port,
 		*errstr = "missing port after :";
 		return -1;
 	}
+	if (strchr(colon + 1, ':') != NULL) {
+		*errstr = "extra : in port";
+		return -1;
+	}
 	if (copy_part(port, portlen, colon + 1, strlen(colon + 1)) == -1) {
 		*errstr = "port too long";
 		return -1;

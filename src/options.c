@@ -104,17 +104,27 @@ parse_number(const char *name, const char *arg, int min, int max, int *out,
 	return 0;
 }
 
-/* Name the option getopt rejected, short or long. */
+/*
+ * Name the option getopt rejected.  word is the argument getopt was
+ * reading when it failed ("-xv" or "--name=value").
+ */
 static enum options_result
-bad_option(int c, char **argv, char *err, size_t errlen)
+bad_option(int c, const char *word, char *err, size_t errlen)
 {
-	const char *arg = argv[optind - 1];
+	int is_long = strncmp(word, "--", 2) == 0;
+	size_t n = strcspn(word, "=");
 
+	if (c == ':' && is_long)
+		return fail(err, errlen, "option %s needs an argument", word);
 	if (c == ':')
-		return fail(err, errlen, "option %s needs an argument", arg);
-	if (optopt != 0 && strncmp(arg, "--", 2) != 0)
-		return fail(err, errlen, "unknown option -%c", optopt);
-	return fail(err, errlen, "unknown option %s", arg);
+		return fail(err, errlen, "option -%c needs an argument",
+		    optopt);
+	if (is_long && optopt != 0)	/* known, but given "=value" */
+		return fail(err, errlen, "option %.*s takes no argument",
+		    (int)n, word);
+	if (is_long)
+		return fail(err, errlen, "unknown option %.*s", (int)n, word);
+	return fail(err, errlen, "unknown option -%c", optopt);
 }
 
 /* Apply one option with its argument; OPTIONS_RUN when it was fine. */
@@ -210,6 +220,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
     size_t errlen)
 {
 	enum options_result r;
+	const char *word;
 	int c;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -221,9 +232,15 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 
 	optind = 0;	/* glibc: start afresh, for repeated calls */
 	opterr = 0;	/* we word the errors ourselves */
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	for (;;) {
+		/* The word getopt reads next; optind 0 means argv[1]. */
+		word = optind < argc ? argv[optind == 0 ? 1 : optind] : "";
+		if ((c = getopt_long(argc, argv, shortopts, longopts,
+		    NULL)) == -1)
+			break;
 		if (c == '?' || c == ':')
-			return bad_option(c, argv, err, errlen);
+			return bad_option(c, word != NULL ? word : "", err,
+			    errlen);
 		if (c == 'h')
 			return OPTIONS_HELP;
 		if (c == 'V')

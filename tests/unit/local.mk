@@ -1,1 +1,59 @@
-# tests/unit: filled in by its owner
+# tests/unit: cmocka unit tests, one binary (one cmocka group) per file of
+# src/.  Each links src/libforkd.a, the very objects the daemon runs.
+# Built only when configure found cmocka (see configure.ac).
+
+if HAVE_CMOCKA
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = src/libforkd.a $(LIBBSD_LIBS) $(CMOCKA_LIBS)
+# Tests that intercept libc calls with -Wl,--wrap: without fortify a
+# read/poll stays a plain call (not __*_chk), and without LTO the wrap
+# sees every reference.
+UNIT_WRAP_CFLAGS = $(UNIT_CFLAGS) -U_FORTIFY_SOURCE -fno-lto
+
+# Pure parser: tables of command lines.
+check_PROGRAMS += tests/unit/test_options
+TESTS += tests/unit/test_options
+tests_unit_test_options_SOURCES = tests/unit/test_options.c tests/unit/check.h
+tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_options_LDADD = $(UNIT_LDADD)
+
+# Address specs (pure), and real loopback listeners and connections.
+check_PROGRAMS += tests/unit/test_listener
+TESTS += tests/unit/test_listener
+tests_unit_test_listener_SOURCES = tests/unit/test_listener.c tests/unit/check.h
+tests_unit_test_listener_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_listener_LDADD = $(UNIT_LDADD)
+
+# The child table, the status formatter, and reaping real children.
+check_PROGRAMS += tests/unit/test_children
+TESTS += tests/unit/test_children
+tests_unit_test_children_SOURCES = tests/unit/test_children.c tests/unit/check.h
+tests_unit_test_children_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_children_LDADD = $(UNIT_LDADD)
+
+# The self-pipe with real signals: coalescing, a full pipe, errno.
+check_PROGRAMS += tests/unit/test_selfpipe
+TESTS += tests/unit/test_selfpipe
+tests_unit_test_selfpipe_SOURCES = tests/unit/test_selfpipe.c tests/unit/check.h
+tests_unit_test_selfpipe_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_selfpipe_LDADD = $(UNIT_LDADD)
+
+# server_loop() with injected accept4/fork failures; poll is wrapped to
+# watch (and pass through) every iteration.
+check_PROGRAMS += tests/unit/test_server
+TESTS += tests/unit/test_server
+tests_unit_test_server_SOURCES = tests/unit/test_server.c tests/unit/check.h
+tests_unit_test_server_CFLAGS = $(UNIT_WRAP_CFLAGS)
+tests_unit_test_server_LDFLAGS = \
+	-Wl,--wrap=accept4 -Wl,--wrap=fork -Wl,--wrap=poll
+tests_unit_test_server_LDADD = $(UNIT_LDADD)
+
+# The built-in services over a socketpair, each in a forked child.
+check_PROGRAMS += tests/unit/test_service
+TESTS += tests/unit/test_service
+tests_unit_test_service_SOURCES = tests/unit/test_service.c tests/unit/check.h
+tests_unit_test_service_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_service_LDADD = $(UNIT_LDADD)
+
+endif

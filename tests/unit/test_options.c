@@ -1,0 +1,481 @@
+/*
+ * options_parse(): tables of good and bad command lines.  The parser is
+ * pure (no output, no exit), so every case only looks at the returned
+ * enum, the struct config, and the error text.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "forkd.h"
+#include "check.h"
+
+#define MAXARGS	40
+
+/* A command line given as NULL-terminated strings, copied to a char *[]. */
+struct argv_buf {
+	char	*v[MAXARGS + 1];
+	int	 c;
+};
+
+static void
+argv_fill(struct argv_buf *a, const char *const *args)
+{
+	a->c = 0;
+	while (args[a->c] != NULL) {
+		assert_true(a->c < MAXARGS);
+		a->v[a->c] = (char *)args[a->c];
+		a->c++;
+	}
+	a->v[a->c] = NULL;
+}
+
+/* What a good command line must produce. */
+struct good_case {
+	const char	*name;
+	const char	*argv[MAXARGS];
+	size_t		 nlisten;
+	const char	*listen[FORKD_MAX_LISTEN];	/* checked up to nlisten */
+	const char	*builtin;
+	int		 prog_at;	/* argv index of PROGRAM, 0: none */
+	const char	*program[8];	/* expected PROGRAM argv */
+	int		 max_children;
+	int		 backlog;
+	int		 grace;
+	const char	*pidfile;
+	int		 daemonize;
+	enum log_target	 log_target;
+	int		 verbose;
+};
+
+#define DEFAULTS	.max_children = 100, .grace = 10, .backlog = 0, \
+			.log_target = LOG_TO_SYSLOG
+
+static const struct good_case good[] = {
+	{ "defaults with a builtin",
+	  { "forkd", "-l", "127.0.0.1:7000", "-b", "echo", NULL },
+	  1, { "127.0.0.1:7000" }, "echo", 0, { NULL }, DEFAULTS },
+	{ "every short option",
+	  { "forkd", "-l", ":7", "-b", "upper", "-c", "5", "-B", "32",
+	    "-g", "0", "-p", "/run/f.pid", "-L", "stderr", "-v", NULL },
+	  1, { ":7" }, "upper", 0, { NULL },
+	  .max_children = 5, .backlog = 32, .grace = 0,
+	  .pidfile = "/run/f.pid", .log_target = LOG_TO_STDERR, .verbose = 1 },
+	{ "-d with -L syslog",
+	  { "forkd", "-d", "-L", "syslog", "-l", ":7", "-b", "echo", NULL },
+	  1, { ":7" }, "echo", 0, { NULL }, DEFAULTS, .daemonize = 1 },
+	{ "every long option",
+	  { "forkd", "--listen", "[::1]:7", "--builtin", "discard",
+	    "--max-children", "65535", "--backlog", "65535", "--grace",
+	    "3600", "--pidfile", "p", "--daemon", "--log", "syslog",
+	    "--verbose", NULL },
+	  1, { "[::1]:7" }, "discard", 0, { NULL },
+	  .max_children = 65535, .backlog = 65535, .grace = 3600,
+	  .pidfile = "p", .daemonize = 1, .log_target = LOG_TO_SYSLOG,
+	  .verbose = 1 },
+	{ "long options with =",
+	  { "forkd", "--listen=:8", "--builtin=hello", "--max-children=1",
+	    "--backlog=1", "--grace=1", "--log=stderr", NULL },
+	  1, { ":8" }, "hello", 0, { NULL },
+	  .max_children = 1, .backlog = 1, .grace = 1,
+	  .log_target = LOG_TO_STDERR },
+	{ "attached short arguments",
+	  { "forkd", "-l:9", "-bdaytime", "-c7", "-dv", NULL },
+	  1, { ":9" }, "daytime", 0, { NULL },
+	  .max_children = 7, .grace = 10, .daemonize = 1, .verbose = 1 },
+	{ "-l 16 times",
+	  { "forkd", "-l", ":1", "-l", ":2", "-l", ":3", "-l", ":4",
+	    "-l", ":5", "-l", ":6", "-l", ":7", "-l", ":8", "-l", ":9",
+	    "-l", ":10", "-l", ":11", "-l", ":12", "-l", ":13", "-l", ":14",
+	    "-l", ":15", "-l", "[::]:16", "-b", "chargen", NULL },
+	  16, { ":1", ":2", ":3", ":4", ":5", ":6", ":7", ":8", ":9", ":10",
+	    ":11", ":12", ":13", ":14", ":15", "[::]:16" },
+	  "chargen", 0, { NULL }, DEFAULTS },
+	{ "PROGRAM after --, its -x options kept",
+	  { "forkd", "-l", ":7", "--", "/bin/cat", "-v", "-l", "x", "--",
+	    "-b", NULL },
+	  1, { ":7" }, NULL, 4,
+	  { "/bin/cat", "-v", "-l", "x", "--", "-b", NULL }, DEFAULTS },
+	{ "PROGRAM without --, its options kept",
+	  { "forkd", "-v", "-l", "host.example:http", "cat", "-n", "-c",
+	    "0", "--help", NULL },
+	  1, { "host.example:http" }, NULL, 4,
+	  { "cat", "-n", "-c", "0", "--help", NULL }, DEFAULTS, .verbose = 1 },
+	{ "PROGRAM alone",
+	  { "forkd", "-l", "[::1]:0", "true", NULL },
+	  1, { "[::1]:0" }, NULL, 3, { "true", NULL }, DEFAULTS },
+	{ "the last -c, -g, -L win",
+	  { "forkd", "-c", "3", "-c", "4", "-g", "1", "-g", "2", "-L",
+	    "stderr", "-L", "syslog", "-l", ":1", "-b", "echo", NULL },
+	  1, { ":1" }, "echo", 0, { NULL },
+	  .max_children = 4, .grace = 2, .log_target = LOG_TO_SYSLOG },
+};
+
+/* Proves each good command line fills every field of struct config. */
+static void
+test_good(void **state)
+{
+	struct argv_buf a;
+	struct config cfg;
+	char err[512];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const struct good_case *t = &good[i];
+		enum options_result r;
+
+		argv_fill(&a, t->argv);
+		memset(&cfg, 0xa5, sizeof(cfg));
+		strcpy(err, "stale");
+		r = options_parse(a.c, a.v, &cfg, err, sizeof(err));
+		if (r != OPTIONS_RUN)
+			fail_msg("%s: result %d, err \"%s\"", t->name, r, err);
+		CHECK_STR(t->name, err, "");
+		CHECK_INT(t->name, cfg.nlisten, t->nlisten);
+		for (k = 0; k < t->nlisten; k++)
+			CHECK_STR(t->name, cfg.listen[k], t->listen[k]);
+		CHECK_STR(t->name, cfg.builtin, t->builtin);
+		CHECK_INT(t->name, cfg.max_children, t->max_children);
+		CHECK_INT(t->name, cfg.backlog, t->backlog);
+		CHECK_INT(t->name, cfg.grace, t->grace);
+		CHECK_STR(t->name, cfg.pidfile, t->pidfile);
+		CHECK_INT(t->name, cfg.daemonize, t->daemonize);
+		CHECK_INT(t->name, cfg.log_target, t->log_target);
+		CHECK_INT(t->name, cfg.verbose, t->verbose);
+		if (t->prog_at == 0) {
+			if (cfg.program != NULL)
+				fail_msg("%s: program set", t->name);
+			continue;
+		}
+		/* PROGRAM's argv is forkd's own, in place and in order. */
+		if (cfg.program != a.v + t->prog_at)
+			fail_msg("%s: program is not argv + %d", t->name,
+			    t->prog_at);
+		for (k = 0; t->program[k] != NULL; k++)
+			CHECK_STR(t->name, cfg.program[k], t->program[k]);
+		if (cfg.program[k] != NULL)
+			fail_msg("%s: program has extra argument \"%s\"",
+			    t->name, cfg.program[k]);
+		/* and the strings themselves are untouched */
+		for (k = 0; t->argv[k] != NULL; k++)
+			CHECK_STR(t->name, a.v[k], t->argv[k]);
+	}
+}
+
+/* A bad command line and a piece of the message it must produce. */
+struct bad_case {
+	const char	*name;
+	const char	*argv[MAXARGS];
+	const char	*msg;
+};
+
+static const struct bad_case bad[] = {
+	{ "unknown short option",
+	  { "forkd", "-x", "-l", ":7", "-b", "echo", NULL },
+	  "unknown option -x" },
+	{ "unknown short option in a cluster",
+	  { "forkd", "-l", ":7", "-b", "echo", "-vq", NULL },
+	  "unknown option -q" },
+	{ "unknown long option",
+	  { "forkd", "--frobnicate", "-l", ":7", "-b", "echo", NULL },
+	  "unknown option --frobnicate" },
+	{ "unknown long option with =",
+	  { "forkd", "-l", ":7", "--colour=yes", "-b", "echo", NULL },
+	  "unknown option --colour" },
+	{ "long option given an argument it does not take",
+	  { "forkd", "-l", ":7", "-b", "echo", "--daemon=yes", NULL },
+	  "option --daemon takes no argument" },
+	{ "listen port with an extra colon",
+	  { "forkd", "-l", "[::1]:7000:8", "-b", "echo", NULL },
+	  "--listen \"[::1]:7000:8\": extra : in port" },
+	{ "missing argument, short",
+	  { "forkd", "-b", "echo", "-l", NULL },
+	  "option -l needs an argument" },
+	{ "missing argument, short -c",
+	  { "forkd", "-l", ":7", "-b", "echo", "-c", NULL },
+	  "option -c needs an argument" },
+	{ "missing argument, long",
+	  { "forkd", "-l", ":7", "-b", "echo", "--grace", NULL },
+	  "option --grace needs an argument" },
+	{ "-c 0",
+	  { "forkd", "-c", "0", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"0\" is too small (1..65535)" },
+	{ "-c 65536",
+	  { "forkd", "-c", "65536", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"65536\" is too large (1..65535)" },
+	{ "-c abc",
+	  { "forkd", "-c", "abc", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"abc\" is not a number" },
+	{ "-c ''",
+	  { "forkd", "-c", "", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"\" is not a number" },
+	{ "-c 12x",
+	  { "forkd", "-c", "12x", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"12x\" is not a number" },
+	{ "-B 0",
+	  { "forkd", "-B", "0", "-l", ":7", "-b", "echo", NULL },
+	  "--backlog: \"0\" is too small (1..65535)" },
+	{ "-B 70000",
+	  { "forkd", "--backlog", "70000", "-l", ":7", "-b", "echo", NULL },
+	  "--backlog: \"70000\" is too large (1..65535)" },
+	{ "-g -1",
+	  { "forkd", "-g", "-1", "-l", ":7", "-b", "echo", NULL },
+	  "--grace: \"-1\" is too small (0..3600)" },
+	{ "-g 3601",
+	  { "forkd", "-g", "3601", "-l", ":7", "-b", "echo", NULL },
+	  "--grace: \"3601\" is too large (0..3600)" },
+	{ "-L foo",
+	  { "forkd", "-L", "foo", "-l", ":7", "-b", "echo", NULL },
+	  "--log: \"foo\" is neither syslog nor stderr" },
+	{ "-p ''",
+	  { "forkd", "-p", "", "-l", ":7", "-b", "echo", NULL },
+	  "--pidfile: empty file name" },
+	{ "-d with -L stderr",
+	  { "forkd", "-d", "-L", "stderr", "-l", ":7", "-b", "echo", NULL },
+	  "--daemon with --log stderr would lose every log line" },
+	{ "--log stderr with --daemon",
+	  { "forkd", "--log=stderr", "-l", ":7", "-b", "echo", "--daemon",
+	    NULL },
+	  "--daemon with --log stderr would lose every log line" },
+	{ "unknown builtin",
+	  { "forkd", "-l", ":7", "-b", "quote", NULL },
+	  "unknown builtin \"quote\" (echo, upper, discard, daytime, "
+	  "chargen, hello)" },
+	{ "no -l",
+	  { "forkd", "-b", "echo", NULL },
+	  "no listen address" },
+	{ "17 -l",
+	  { "forkd", "-l", ":1", "-l", ":2", "-l", ":3", "-l", ":4",
+	    "-l", ":5", "-l", ":6", "-l", ":7", "-l", ":8", "-l", ":9",
+	    "-l", ":10", "-l", ":11", "-l", ":12", "-l", ":13", "-l", ":14",
+	    "-l", ":15", "-l", ":16", "-l", ":17", "-b", "echo", NULL },
+	  "--listen: at most 16 addresses" },
+	{ "both -b and PROGRAM",
+	  { "forkd", "-l", ":7", "-b", "echo", "cat", NULL },
+	  "give either --builtin or a PROGRAM, not both" },
+	{ "neither -b nor PROGRAM",
+	  { "forkd", "-l", ":7", NULL },
+	  "nothing to serve" },
+	{ "only --",
+	  { "forkd", "-l", ":7", "--", NULL },
+	  "nothing to serve" },
+	{ "listen: no port",
+	  { "forkd", "-l", "7000", "-b", "echo", NULL },
+	  "--listen \"7000\": missing :PORT" },
+	{ "listen: [::1 unclosed",
+	  { "forkd", "-l", "[::1", "-b", "echo", NULL },
+	  "--listen \"[::1\": unclosed [ in IPv6 address" },
+	{ "listen: IPv6 without brackets",
+	  { "forkd", "-l", "::1:7000", "-b", "echo", NULL },
+	  "--listen \"::1:7000\": IPv6 addresses go in brackets" },
+	{ "listen: empty port",
+	  { "forkd", "-l", "host:", "-b", "echo", NULL },
+	  "--listen \"host:\": missing port after :" },
+	{ "listen: empty []",
+	  { "forkd", "-l", "[]:7", "-b", "echo", NULL },
+	  "--listen \"[]:7\": empty address in []" },
+	{ "listen: the second one is bad",
+	  { "forkd", "-l", ":7", "-l", "[::1]7", "-b", "echo", NULL },
+	  "--listen \"[::1]7\": expected :PORT after ]" },
+};
+
+/* Proves each bad command line is refused with a message naming why. */
+static void
+test_bad(void **state)
+{
+	struct argv_buf a;
+	struct config cfg;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const struct bad_case *t = &bad[i];
+		enum options_result r;
+
+		argv_fill(&a, t->argv);
+		err[0] = '\0';
+		r = options_parse(a.c, a.v, &cfg, err, sizeof(err));
+		CHECK_INT(t->name, r, OPTIONS_ERROR);
+		CHECK_SUBSTR(t->name, err, t->msg);
+	}
+}
+
+/*
+ * Proves an unknown short option is named even when it is not the last
+ * letter of its cluster and the word before it is a long option: in
+ * "--verbose -xv" getopt has not moved past "-xv" yet, so argv[optind - 1]
+ * is "--verbose", and the message must still say -x, not --verbose.
+ */
+static void
+test_unknown_short_after_long(void **state)
+{
+	static const struct bad_case t[] = {
+		{ "-xv after --verbose",
+		  { "forkd", "--verbose", "-xv", "-l", ":7", "-b", "echo",
+		    NULL }, "unknown option -x" },
+		{ "-qd after --listen=:7",
+		  { "forkd", "--listen=:7", "-qd", "-b", "echo", NULL },
+		  "unknown option -q" },
+	};
+	struct argv_buf a;
+	struct config cfg;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		argv_fill(&a, t[i].argv);
+		CHECK_INT(t[i].name, options_parse(a.c, a.v, &cfg, err,
+		    sizeof(err)), OPTIONS_ERROR);
+		CHECK_STR(t[i].name, err, t[i].msg);
+	}
+}
+
+/* Proves -h/--help and -V/--version stop parsing with their own result. */
+static void
+test_help_version(void **state)
+{
+	static const struct {
+		const char		*name;
+		const char		*argv[8];
+		enum options_result	 want;
+	} t[] = {
+		{ "-h", { "forkd", "-h", NULL }, OPTIONS_HELP },
+		{ "--help", { "forkd", "--help", NULL }, OPTIONS_HELP },
+		{ "-V", { "forkd", "-V", NULL }, OPTIONS_VERSION },
+		{ "--version", { "forkd", "--version", NULL },
+		    OPTIONS_VERSION },
+		{ "-h before a bad value", { "forkd", "-h", "-c", "0", NULL },
+		    OPTIONS_HELP },
+		{ "-V after good options",
+		    { "forkd", "-l", ":7", "-V", NULL }, OPTIONS_VERSION },
+		{ "bad value before -h", { "forkd", "-c", "0", "-h", NULL },
+		    OPTIONS_ERROR },
+		{ "-h as PROGRAM's option",
+		    { "forkd", "-l", ":7", "cat", "-h", NULL }, OPTIONS_RUN },
+	};
+	struct argv_buf a;
+	struct config cfg;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		argv_fill(&a, t[i].argv);
+		CHECK_INT(t[i].name, options_parse(a.c, a.v, &cfg, err,
+		    sizeof(err)), t[i].want);
+	}
+}
+
+/*
+ * Proves options_parse() can be called again and again: getopt is reset
+ * (even after stopping in the middle of "-xvd") and cfg starts afresh.
+ */
+static void
+test_repeated_calls(void **state)
+{
+	static const char *const stop_mid[] = { "forkd", "-xvd", NULL };
+	static const char *const full[] = { "forkd", "-d", "-v", "-c", "9",
+	    "-l", ":1", "-b", "echo", NULL };
+	static const char *const plain[] = { "forkd", "-l", ":2", "-b",
+	    "upper", NULL };
+	struct argv_buf a;
+	struct config cfg;
+	char err[512];
+	int round;
+
+	(void)state;
+	for (round = 0; round < 3; round++) {
+		argv_fill(&a, stop_mid);
+		assert_int_equal(options_parse(a.c, a.v, &cfg, err,
+		    sizeof(err)), OPTIONS_ERROR);
+		assert_string_equal(err, "unknown option -x");
+
+		argv_fill(&a, full);
+		assert_int_equal(options_parse(a.c, a.v, &cfg, err,
+		    sizeof(err)), OPTIONS_RUN);
+		assert_int_equal(cfg.daemonize, 1);
+		assert_int_equal(cfg.verbose, 1);
+		assert_int_equal(cfg.max_children, 9);
+
+		/* "-vd" left over from the first call must not leak in */
+		argv_fill(&a, plain);
+		assert_int_equal(options_parse(a.c, a.v, &cfg, err,
+		    sizeof(err)), OPTIONS_RUN);
+		assert_string_equal(err, "");
+		assert_int_equal(cfg.daemonize, 0);
+		assert_int_equal(cfg.verbose, 0);
+		assert_int_equal(cfg.max_children, 100);
+		assert_int_equal(cfg.nlisten, 1);
+		assert_string_equal(cfg.listen[0], ":2");
+		assert_string_equal(cfg.builtin, "upper");
+	}
+}
+
+/* Proves a short error buffer is truncated, NUL-terminated, not overrun. */
+static void
+test_short_err_buffer(void **state)
+{
+	static const char *const args[] = { "forkd", "-L", "foo", NULL };
+	struct argv_buf a;
+	struct config cfg;
+	char err[12];
+
+	(void)state;
+	memset(err, 'Z', sizeof(err));
+	argv_fill(&a, args);
+	assert_int_equal(options_parse(a.c, a.v, &cfg, err, 8),
+	    OPTIONS_ERROR);
+	assert_string_equal(err, "--log: ");
+	assert_int_equal(err[8], 'Z');
+}
+
+/* Proves --help names every option and every built-in. */
+static void
+test_usage(void **state)
+{
+	static const char *const words[] = { "--listen", "--builtin",
+	    "--max-children", "--backlog", "--grace", "--pidfile", "--daemon",
+	    "--log", "--verbose", "--help", "--version", "-l,", "-b,", "-c,",
+	    "-B,", "-g,", "-p,", "-d,", "-L,", "-v,", "-h,", "-V,",
+	    "echo, upper, discard, daytime, chargen, hello", "default 100",
+	    "default 10" };
+	char buf[8192];
+	FILE *fp;
+	size_t i, n;
+
+	(void)state;
+	fp = fmemopen(buf, sizeof(buf) - 1, "w");
+	assert_non_null(fp);
+	options_usage(fp);
+	n = (size_t)ftell(fp);
+	fclose(fp);
+	buf[n] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		CHECK_SUBSTR("usage", buf, words[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_unknown_short_after_long),
+		cmocka_unit_test(test_help_version),
+		cmocka_unit_test(test_repeated_calls),
+		cmocka_unit_test(test_short_err_buffer),
+		cmocka_unit_test(test_usage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
