@@ -13,6 +13,7 @@
 #include "forkd.h"
 
 static int pipefd[2] = { -1, -1 };
+static sigset_t inherited_ignored;	/* SIG_IGN when forkd started */
 
 /* The signals that travel the pipe. */
 static const int caught[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
@@ -48,6 +49,23 @@ set_handler(int signo, void (*fn)(int))
 }
 
 /*
+ * Note the signals forkd was started with ignored (a shell's "&" ignores
+ * SIGINT and SIGQUIT, nohup SIGHUP): children get them back as SIG_DFL.
+ */
+static void
+note_ignored(void)
+{
+	struct sigaction old;
+	int signo;
+
+	sigemptyset(&inherited_ignored);
+	for (signo = 1; signo < SELFPIPE_NSIG; signo++)
+		if (sigaction(signo, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			sigaddset(&inherited_ignored, signo);
+}
+
+/*
  * Create the pipe (both ends non-blocking and close-on-exec), install the
  * handlers, ignore SIGPIPE.  -1 with errno on failure.
  */
@@ -56,6 +74,7 @@ selfpipe_open(void)
 {
 	size_t i;
 
+	note_ignored();
 	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
 	for (i = 0; i < NCAUGHT; i++)
@@ -99,18 +118,22 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 
 /*
  * In a new child, with every signal still blocked: default dispositions
- * (SIG_IGN for SIGPIPE would survive exec), the pipe closed, an empty
- * mask.  After this no forkd handler can run in the child.
+ * (SIG_IGN survives exec: SIGPIPE's and any forkd inherited), the pipe
+ * closed, an empty mask.  After this no forkd handler can run in the child.
  */
 int
 selfpipe_child_reset(void)
 {
 	sigset_t none;
 	size_t i;
-	int rc = 0;
+	int rc = 0, signo;
 
 	for (i = 0; i < NCAUGHT; i++)
 		if (set_handler(caught[i], SIG_DFL) == -1)
+			rc = -1;
+	for (signo = 1; signo < SELFPIPE_NSIG; signo++)
+		if (sigismember(&inherited_ignored, signo) == 1 &&
+		    set_handler(signo, SIG_DFL) == -1)
 			rc = -1;
 	if (set_handler(SIGPIPE, SIG_DFL) == -1)
 		rc = -1;

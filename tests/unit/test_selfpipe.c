@@ -389,6 +389,61 @@ test_child_reset(void **state)
 	}
 }
 
+/* Like setup(), but forkd starts with SIGQUIT and SIGTSTP ignored. */
+static int
+setup_ignored(void **state)
+{
+	signal(SIGQUIT, SIG_IGN);	/* as a shell's "cmd &" leaves it */
+	signal(SIGTSTP, SIG_IGN);
+	return setup(state);
+}
+
+/* Put SIGQUIT and SIGTSTP back, then the usual teardown. */
+static int
+teardown_ignored(void **state)
+{
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGTSTP, SIG_DFL);
+	return teardown(state);
+}
+
+/*
+ * Proves that signals forkd inherited as ignored (SIG_IGN survives exec)
+ * are SIG_DFL again in a child after selfpipe_child_reset(), while the
+ * parent keeps them as it found them.
+ */
+static void
+test_child_reset_inherited(void **state)
+{
+	struct sigaction sa;
+	sigset_t all, old;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	sigfillset(&all);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &all, &old), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		if (selfpipe_child_reset() == -1)
+			_exit(1);
+		if (sigaction(SIGQUIT, NULL, &sa) == -1 ||
+		    sa.sa_handler != SIG_DFL)
+			_exit(2);
+		if (sigaction(SIGTSTP, NULL, &sa) == -1 ||
+		    sa.sa_handler != SIG_DFL)
+			_exit(3);
+		_exit(0);
+	}
+	assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(sigaction(SIGQUIT, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_IGN);
+}
+
 /* Proves selfpipe_close() closes both ends and may be called twice. */
 static void
 test_close(void **state)
@@ -421,6 +476,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_coalesced_sigchld, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_child_reset_inherited,
+		    setup_ignored, teardown_ignored),
 		cmocka_unit_test_setup_teardown(test_child_reset, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_close, setup, teardown),
