@@ -1,0 +1,97 @@
+#!/bin/bash
+# The built-in services over real TCP: echo, upper, daytime, hello, discard,
+# chargen; every connection is reaped and leaves no zombie.
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+plan 20
+H=127.0.0.1
+
+# echo -----------------------------------------------------------------
+start_forkd -l "$H:0" -b echo
+check_eq "echo: listening line names the address, real port and service" \
+	"$(log_lines 'listening on ')" "listening on $H:$PORT (builtin echo)"
+
+printf 'first line\nsecond line\n\nlast line, no newline' >"$T/lines"
+talk "$H" "$PORT" "$T/lines" "$T/lines.out"
+check "echo: several lines come back byte for byte" cmp -s "$T/lines" "$T/lines.out"
+
+# 256 KiB of random bytes (NULs, CRs, high bytes): the echo must be exact.
+head -c 262144 /dev/urandom >"$T/binary"
+talk "$H" "$PORT" "$T/binary" "$T/binary.out"
+check "echo: 256 KiB of binary data come back unchanged" cmp -s "$T/binary" "$T/binary.out"
+
+log_wait 2 'reaped pid '
+re="reaped pid [0-9]+ 127\.0\.0\.1:[0-9]+ exit 0 after [0-9]+\.[0-9]{3}s cpu [0-9]+\.[0-9]{3}s maxrss [0-9]+k"
+check_eq "echo: both children reaped, each logged as 'reaped pid N PEER exit 0 after ... maxrss ...k'" \
+	"$(log_lines 'reaped pid ' | grep -cxE "$re")" 2
+check_eq "echo: no zombie left" "$(zombies "$FORKD_PID")" 0
+
+# upper ----------------------------------------------------------------
+start_forkd -l "$H:0" -b upper
+printf 'Hello, World 123 xyz\nmixed CaSe {[~]}\ncaf\303\251\n' >"$T/upper"
+printf 'HELLO, WORLD 123 XYZ\nMIXED CASE {[~]}\nCAF\303\251\n' >"$T/upper.want"
+talk "$H" "$PORT" "$T/upper" "$T/upper.out"
+check "upper: lines come back upper-cased (ASCII only, other bytes unchanged)" \
+	cmp -s "$T/upper.want" "$T/upper.out"
+
+# daytime --------------------------------------------------------------
+start_forkd -l "$H:0" -b daytime
+before=$(date -u +%s)
+talk "$H" "$PORT" /dev/null "$T/daytime"
+after=$(date -u +%s)
+check_eq "daytime: exactly one line" "$(wc -l <"$T/daytime")" 1
+line=$(head -n 1 "$T/daytime")
+re='^[A-Z][a-z]+day, [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}-UTC'$'\r''$'
+if [[ $line =~ $re ]]; then
+	ok "daytime: 'Weekday, Month D, YYYY HH:MM:SS-UTC' ending in CRLF"
+else
+	not_ok "daytime: 'Weekday, Month D, YYYY HH:MM:SS-UTC' ending in CRLF"
+	diag "got: $(printf '%q' "$line")"
+fi
+t=$(date -u -d "$(echo "$line" | sed -E 's/^[A-Za-z]+, //; s/-UTC.*//')" +%s 2>/dev/null || echo 0)
+wday=$(date -u -d "@$t" +%A)
+if [ "$t" -ge $((before - 2)) ] && [ "$t" -le $((after + 2)) ] && [[ $line == "$wday, "* ]]; then
+	ok "daytime: the time is now (UTC) and the weekday matches the date"
+else
+	not_ok "daytime: the time is now (UTC) and the weekday matches the date"
+	diag "got $(printf '%q' "$line"), now is $(date -u)"
+fi
+
+# hello ----------------------------------------------------------------
+start_forkd -l "$H:0" -b hello
+printf 'GET / HTTP/1.0\r\nHost: localhost\r\nUser-Agent: forkd-test\r\n\r\n' >"$T/request"
+talk "$H" "$PORT" "$T/request" "$T/hello"
+check "hello: status line is HTTP/1.0 200" grep -qE $'^HTTP/1\\.0 200( .*)?\r$' <(head -n 1 "$T/hello")
+check "hello: Content-Type is text/plain" grep -qiE '^content-type: *text/plain' "$T/hello"
+check_eq "hello: the body after the blank line is 'Hello, World!'" \
+	"$(sed '1,/^\r\{0,1\}$/d' "$T/hello")" "Hello, World!"
+
+# discard --------------------------------------------------------------
+start_forkd -l "$H:0" -b discard
+head -c 102400 /dev/urandom >"$T/discard.in"
+talk "$H" "$PORT" "$T/discard.in" "$T/discard.out"
+rc=$?
+check_eq "discard: 100 KiB sent, the connection ends cleanly (client status)" "$rc" 0
+check_eq "discard: nothing comes back" "$(wc -c <"$T/discard.out")" 0
+log_wait 1 'reaped pid '
+check_eq "discard: the child read everything and exited 0" \
+	"$(log_lines 'reaped pid ' | grep -c ' exit 0 after ')" 1
+
+# chargen --------------------------------------------------------------
+start_forkd -l "$H:0" -b chargen
+# 100 lines of 72 characters + CRLF; head closes the pipe, socat goes away.
+timeout -k 1 15 socat -u "TCP:$H:$PORT" - 2>/dev/null | head -c 7400 >"$T/chargen"
+check_eq "chargen: 100 lines received" "$(wc -l <"$T/chargen")" 100
+bad=$(tr -d '\r' <"$T/chargen" | grep -cvxE '[ -~]{72}')
+crlf=$(grep -c $'\r$' "$T/chargen")
+check "chargen: every line is 72 printable characters + CRLF" [ "$bad" = 0 -a "$crlf" = 100 ]
+# Rotating: each line starts one character further along than the one before.
+rot=$(tr -d '\r' <"$T/chargen" | awk 'NR > 1 && substr(prev, 2) != substr($0, 1, 71) { n++ }
+	{ prev = $0 } END { print n + 0 }')
+diff1=$(tr -d '\r' <"$T/chargen" | sort -u | wc -l)
+check "chargen: lines rotate (line N+1 is line N shifted by one)" [ "$rot" = 0 -a "$diff1" -gt 1 ]
+log_wait 1 'reaped pid '
+check "chargen: the child is reaped once the client goes away" log_has 1 'reaped pid '
+check_eq "chargen: no zombie left" "$(zombies "$FORKD_PID")" 0

@@ -1,0 +1,180 @@
+/*
+ * conn-hold: hold N client connections open, then close them all at once.
+ *
+ *	conn-hold HOST PORT N
+ *
+ * Opens N TCP connections to HOST:PORT one after the other, prints
+ * "open N" on stdout when all N are connected, then waits until stdin
+ * reaches EOF or SIGTERM/SIGINT arrives, closes all N connections in one
+ * quick loop (so that the server's children end at nearly the same
+ * instant) and exits 0. Any failure prints a message and exits 1.
+ */
+#define _GNU_SOURCE
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t hold_stop;
+
+/* Note that SIGTERM or SIGINT asked us to close the connections. */
+static void
+hold_on_signal(int signo)
+{
+	(void)signo;
+	hold_stop = 1;
+}
+
+/* Print "conn-hold: WHAT: strerror(errno)" and exit 1. */
+static void
+hold_die(const char *what)
+{
+	fprintf(stderr, "conn-hold: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Parse the connection count (1..100000) or exit 1. */
+static long
+hold_count(const char *s)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || n < 1 || n > 100000) {
+		fprintf(stderr, "conn-hold: bad count \"%s\"\n", s);
+		exit(1);
+	}
+	return n;
+}
+
+/* Raise the soft open-files limit if N connections would not fit. */
+static void
+hold_raise_nofile(long n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		hold_die("getrlimit");
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)n + 16) {
+		rl.rlim_cur = (rlim_t)n + 16;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			hold_die("setrlimit RLIMIT_NOFILE");
+	}
+}
+
+/* Open one blocking TCP connection to the first address in AI that answers. */
+static int
+hold_connect(const struct addrinfo *ai)
+{
+	int fd, saved = 0;
+
+	for (; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1)
+			hold_die("socket");
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			return fd;
+		saved = errno;
+		if (close(fd) == -1)
+			hold_die("close");
+	}
+	errno = saved;
+	return -1;
+}
+
+/* Block SIGTERM/SIGINT, install the handler; WAIT gets the mask for ppoll. */
+static void
+hold_signals(sigset_t *wait)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = hold_on_signal;
+	if (sigfillset(&sa.sa_mask) == -1 || sigemptyset(&block) == -1 ||
+	    sigaddset(&block, SIGTERM) == -1 || sigaddset(&block, SIGINT) == -1)
+		hold_die("sigset");
+	if (sigprocmask(SIG_BLOCK, &block, wait) == -1)
+		hold_die("sigprocmask");
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		hold_die("sigaction");
+	if (sigdelset(wait, SIGTERM) == -1 || sigdelset(wait, SIGINT) == -1)
+		hold_die("sigdelset");
+}
+
+/* Wait until stdin reaches EOF (input is read and ignored) or a stop signal. */
+static void
+hold_wait(const sigset_t *wait)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[512];
+	ssize_t n;
+
+	while (!hold_stop) {
+		if (ppoll(&pfd, 1, NULL, wait) == -1) {
+			if (errno == EINTR)
+				continue;
+			hold_die("ppoll");
+		}
+		if ((n = read(STDIN_FILENO, buf, sizeof(buf))) == 0)
+			return;
+		if (n == -1 && errno != EINTR && errno != EAGAIN)
+			hold_die("read stdin");
+	}
+}
+
+/* Connect N times, report, wait, close everything, exit 0. */
+int
+main(int argc, char *argv[])
+{
+	struct addrinfo hints, *ai;
+	sigset_t wait;
+	long i, n;
+	int *fds, rc;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: conn-hold HOST PORT N\n");
+		return 1;
+	}
+	n = hold_count(argv[3]);
+	hold_raise_nofile(n);
+	hold_signals(&wait);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rc = getaddrinfo(argv[1], argv[2], &hints, &ai)) != 0) {
+		fprintf(stderr, "conn-hold: %s:%s: %s\n", argv[1], argv[2],
+		    gai_strerror(rc));
+		return 1;
+	}
+	if ((fds = calloc((size_t)n, sizeof(*fds))) == NULL)
+		hold_die("calloc");
+	for (i = 0; i < n; i++) {
+		if ((fds[i] = hold_connect(ai)) == -1) {
+			fprintf(stderr, "conn-hold: connect #%ld: %s\n", i + 1,
+			    strerror(errno));
+			return 1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (printf("open %ld\n", n) < 0 || fflush(stdout) == EOF)
+		hold_die("stdout");
+	hold_wait(&wait);
+	for (i = 0; i < n; i++)
+		if (close(fds[i]) == -1)
+			hold_die("close");
+	free(fds);
+	return 0;
+}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# -L stderr: one bare message per line on stderr, nothing to syslog.
+# -L syslog (the default): ident forkd with the pid, facility daemon.
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+plan 9
+H=127.0.0.1
+
+start_forkd -L stderr -v -l "$H:0" -b echo
+check_eq "the first stderr line is 'listening on $H:PORT (builtin echo)'" \
+	"$(head -n 1 "$FORKD_ERR")" "listening on $H:$PORT (builtin echo)"
+check_eq "echo round trip" "$(talk_line "$H" "$PORT" hi)" hi
+log_wait 1 'reaped pid '
+check "connect line is a bare message" \
+	grep -qxE "connect $H:[0-9]+ pid [0-9]+" "$FORKD_ERR"
+check "reaped line is a bare message" \
+	grep -qxE "reaped pid [0-9]+ $H:[0-9]+ exit 0 after [0-9.]+s cpu [0-9.]+s maxrss [0-9]+k" "$FORKD_ERR"
+check_eq "SIGUSR1: counters line on stderr" "$(counters)" \
+	"counters: children 0, accepted 1, reaped 1, refused 0, fork failures 0"
+stop_forkd
+check_eq "SIGTERM: exit 0, last line 'exiting: accepted 1, reaped 1, fork failures 0'" \
+	"$FORKD_RC $(tail -n 1 "$FORKD_ERR")" "0 exiting: accepted 1, reaped 1, fork failures 0"
+check_eq "every stderr line is a bare message of a known kind" \
+	"$(grep -vE '^(listening on|connect|reaped pid|counters:|shutting down:|exiting:) ' "$FORKD_ERR")" ""
+
+# The sink handles datagrams in order: once our marker is in, anything forkd
+# sent to /dev/log before it would be too.
+marker="sink-marker-$$-$RANDOM"
+printf '%s' "$marker" | socat -u - UNIX-SENDTO:/dev/log 2>>"$T/client.err"
+wait_for grep -qxF "$marker" "$SYSLOG"
+check_eq "nothing reached syslog (only our marker)" "$(cat "$SYSLOG")" "$marker"
+
+# Default: syslog, "forkd[PID]: ", facility daemon (3), severity info or notice.
+start_forkd -l "$H:0" -b echo
+# Succeed if the listening line came as "<PRI>... forkd[PID]: " with PRI daemon.info or daemon.notice.
+syslog_header_ok() {
+	local pri
+	pri=$(grep -E "forkd\[$FORKD_PID\]: listening on " "$SYSLOG" | sed -nE 's/^<([0-9]+)>.*/\1/p')
+	[ "$pri" = 29 ] || [ "$pri" = 30 ]
+}
+check "-L syslog: 'forkd[$FORKD_PID]: listening on ...' with facility daemon, info or notice" syslog_header_ok
