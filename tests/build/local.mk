@@ -1,0 +1,2 @@
+TESTS += tests/build/warnings.sh
+EXTRA_DIST += tests/build/warnings.sh
