@@ -15,7 +15,8 @@ INTEGRATION_TESTS = \
 	tests/integration/signals.sh \
 	tests/integration/ipv6.sh \
 	tests/integration/sigchld-load.sh \
-	tests/integration/log-targets.sh
+	tests/integration/log-targets.sh \
+	tests/integration/faults.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
