@@ -162,12 +162,15 @@ begin_shutdown(struct server *s)
 	deadline_in(&s->grace_end, s->cfg->grace);
 }
 
-/* Act on the signals the self-pipe carried. */
+/*
+ * Act on the signals the self-pipe carried.  Reap on every wake-up, not
+ * only when a SIGCHLD byte was read: if the pipe was ever full, that byte
+ * was dropped, and a reap that finds nothing costs one wait4() call.
+ */
 static void
 handle_signals(struct server *s, const unsigned char seen[SELFPIPE_NSIG])
 {
-	if (seen[SIGCHLD])
-		s->count.reaped += children_reap(&s->kids);
+	s->count.reaped += children_reap(&s->kids);
 	if (seen[SIGTERM] || seen[SIGINT]) {
 		if (!s->stopping)
 			begin_shutdown(s);

@@ -19,10 +19,12 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -599,6 +601,58 @@ test_grace_over(void **state)
 	close(client);
 }
 
+/* Full-pipe test: the child must be gone by the second poll. */
+static void
+hook_full_pipe(int call)
+{
+	if (call == 0)
+		return;
+	if (children_count(&cur->kids) != 0)
+		fail_msg("the child whose SIGCHLD byte was lost is not reaped");
+	stop_once();
+}
+
+/*
+ * Proves a child is reaped even when its SIGCHLD byte never reached the
+ * self-pipe: the pipe is full of SIGUSR1 bytes when the child exits, so
+ * the handler's write fails (EAGAIN) and the loop only ever reads USR1.
+ * The loop must reap on every wake-up, not only on a SIGCHLD byte.
+ */
+static void
+test_full_pipe_reaps(void **state)
+{
+	struct timespec start;
+	int queued, capacity, i;
+	pid_t pid;
+
+	(void)state;
+	fixture_start("echo", 100, 0);
+	capacity = fcntl(selfpipe_fd(), F_GETPIPE_SZ);
+	assert_true(capacity > 0);
+	for (i = 0; i < capacity + 16; i++)
+		raise(SIGUSR1);
+	assert_int_equal(ioctl(selfpipe_fd(), FIONREAD, &queued), 0);
+	assert_int_equal(queued, capacity);
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid = __real_fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(children_add(&fx.s.kids, pid, "127.0.0.1:1", &start),
+	    0);
+	wait_exited_nowait(pid);	/* its SIGCHLD handler has run */
+	assert_int_equal(ioctl(selfpipe_fd(), FIONREAD, &queued), 0);
+	assert_int_equal(queued, capacity);	/* no room: the byte was lost */
+
+	poll_hook = hook_full_pipe;
+	assert_int_equal(fixture_run(), 0);
+	assert_int_equal(fx.s.count.reaped, 1);
+	assert_int_equal(count_substr(fx.log, "reaped pid "), 1);
+	CHECK_SUBSTR("full pipe", fx.log, "127.0.0.1:1 exit 0 after ");
+	assert_true(no_children_left());
+}
+
 int
 main(void)
 {
@@ -616,6 +670,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_signals, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_grace_over, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_full_pipe_reaps, setup,
 		    teardown),
 	};
 
