@@ -138,7 +138,7 @@ double		timespec_elapsed(const struct timespec *,
 struct pidfh;
 void		spawn_set_pidfile(struct pidfh *);
 pid_t		spawn_child(const struct config *, int,
-		    const struct conninfo *, const struct listener *, size_t);
+		    const struct conninfo *);
 int		spawn_check_program(const char *, char *, size_t);
 
 /* service.c */

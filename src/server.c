@@ -98,7 +98,7 @@ serve_one(struct server *s, int fd, const struct sockaddr *sa,
 
 	listener_conninfo(fd, sa, len, &ci);
 	now(&start);
-	pid = spawn_child(s->cfg, fd, &ci, s->ls, s->nls);
+	pid = spawn_child(s->cfg, fd, &ci);
 	if (pid == -1) {
 		s->count.fork_failures++;
 		log_limited(&s->rl_fork, "fork failed: %s; dropped %s",

@@ -55,18 +55,18 @@ child_environment(const struct conninfo *ci)
 	return 0;
 }
 
-/* The child, from fork() to serving; never returns. */
+/*
+ * The child, from fork() to serving; never returns.  closefrom(3) closes
+ * the listeners and anything else of forkd's: the built-in path never
+ * execs, so close-on-exec alone would leave them open there.
+ */
 static void
-child_main(const struct config *cfg, int conn, const struct conninfo *ci,
-    const struct listener *ls, size_t nls)
+child_main(const struct config *cfg, int conn, const struct conninfo *ci)
 {
 	const struct service *svc;
-	size_t i;
 
 	if (selfpipe_child_reset() == -1)
 		_exit(126);
-	for (i = 0; i < nls; i++)
-		close(ls[i].fd);
 	if (child_pidfh != NULL)
 		pidfile_close(child_pidfh);
 	log_close();
@@ -93,8 +93,7 @@ child_main(const struct config *cfg, int conn, const struct conninfo *ci,
  * restored before returning.  Returns the pid, or -1 with errno.
  */
 pid_t
-spawn_child(const struct config *cfg, int conn, const struct conninfo *ci,
-    const struct listener *ls, size_t nls)
+spawn_child(const struct config *cfg, int conn, const struct conninfo *ci)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -105,7 +104,7 @@ spawn_child(const struct config *cfg, int conn, const struct conninfo *ci,
 		return -1;
 	pid = fork();
 	if (pid == 0)
-		child_main(cfg, conn, ci, ls, nls);
+		child_main(cfg, conn, ci);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;

@@ -5,7 +5,7 @@ set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 20
+plan 22
 H=127.0.0.1
 
 # echo -----------------------------------------------------------------
@@ -95,3 +95,15 @@ check "chargen: lines rotate (line N+1 is line N shifted by one)" [ "$rot" = 0 -
 log_wait 1 'reaped pid '
 check "chargen: the child is reaped once the client goes away" log_has 1 'reaped pid '
 check_eq "chargen: no zombie left" "$(zombies "$FORKD_PID")" 0
+
+# A built-in child never execs, so close-on-exec does not help it: it must
+# hold the connection on 0 and 1, stderr on 2, and nothing else of forkd's.
+start_forkd -l "$H:0" -b echo
+hold_open "$H" "$PORT" 1 && wait_for children_is "$FORKD_PID" 1
+kid=$(child_pids "$FORKD_PID")
+fds=$(for f in "/proc/$kid/fd/"*; do echo "${f##*/}"; done | sort -n | tr '\n' ' ')
+check_eq "built-in child: open fds are exactly 0 1 2" "$fds" "0 1 2 "
+sock=$(readlink "/proc/$kid/fd/0")
+check "built-in child: fds 0 and 1 are the same socket" \
+	[ "${sock#socket:}" != "$sock" -a "$sock" = "$(readlink "/proc/$kid/fd/1")" ]
+hold_close
