@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <paths.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "forkd.h"
 
@@ -27,6 +29,11 @@ log_init(enum log_target to, int verb)
 	target = to;
 	verbose = verb;
 	if (to == LOG_TO_SYSLOG) {
+		/* syslog(3) drops lines silently when no daemon listens. */
+		if (access(_PATH_LOG, W_OK) == -1)
+			fprintf(stderr, "forkd: warning: %s: %s: log lines will "
+			    "be lost (run a syslog daemon, or use -L stderr)\n",
+			    _PATH_LOG, strerror(errno));
 		openlog("forkd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 		echo_errors = 1;
 	}

@@ -5,7 +5,7 @@ set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 9
+plan 12
 H=127.0.0.1
 
 start_forkd -L stderr -v -l "$H:0" -b echo
@@ -41,3 +41,21 @@ syslog_header_ok() {
 	[ "$pri" = 29 ] || [ "$pri" = 30 ]
 }
 check "-L syslog: 'forkd[$FORKD_PID]: listening on ...' with facility daemon, info or notice" syslog_header_ok
+check_eq "-L syslog with a receiver: nothing on stderr" "$(cat "$FORKD_ERR")" ""
+stop_forkd
+
+# No syslog receiver: syslog(3) would drop every line without a word, so
+# forkd says so on stderr at start, and serves all the same.  (/dev here
+# is this script's private tmpfs: removing the socket touches nothing else.)
+stop_pid "$SINK_PID:$(proc_start "$SINK_PID")"
+rm -f /dev/log
+start_forkd -L stderr -l "$H:0" -b echo	# to learn a port the usual way
+stop_forkd
+FORKD_N=$((FORKD_N + 1))
+FORKD_ERR=$T/forkd.$FORKD_N.err
+"$FORKD" -l "$H:$PORT" -b echo </dev/null 2>"$FORKD_ERR" &
+FORKD_PID=$!
+track "$FORKD_PID"
+check "no /dev/log: stderr warns that log lines will be lost" \
+	wait_for grep -qF "forkd: warning: /dev/log: No such file or directory: log lines will be lost" "$FORKD_ERR"
+check_eq "no /dev/log: forkd still serves" "$(wait_for talk_line "$H" "$PORT" x >/dev/null; talk_line "$H" "$PORT" still)" still
