@@ -7,7 +7,7 @@ set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 15
+plan 19
 H=127.0.0.1
 
 # Succeed if nothing accepts connections on HOST PORT any more but forkd still runs.
@@ -73,4 +73,21 @@ forkd_exit_status 1
 check_eq "exit status 0" "$FORKD_RC" 0
 # shellcheck disable=SC2086
 check "its child does not remain" wait_for -t 2 none_alive $kids
+hold_close
+
+# 4. A child that ignores SIGTERM gets SIGKILL 5 s after it (-g 0).
+# SIG_IGN survives exec, so cat here ignores SIGTERM.
+start_forkd -g 0 -l "$H:0" -- /bin/sh -c "trap '' TERM; exec cat"
+hold_open "$H" "$PORT" 1 && wait_for children_is "$FORKD_PID" 1
+t0=$(now_ms)
+kill -TERM "$FORKD_PID"
+check "logs 'grace period over: SIGTERM to 1 children'" \
+	log_wait 1 'grace period over: SIGTERM to 1 children$'
+check "then 'SIGKILL to 1 children'" log_wait -t 10 1 'SIGKILL to 1 children$'
+forkd_exit_status 10
+elapsed=$(($(now_ms) - t0))
+diag "forkd exited ${elapsed} ms after SIGTERM"
+check "the child is reaped as 'signal 9'" log_has 1 "reaped pid [0-9]+ $H:[0-9]+ signal 9 after "
+check_eq "exit status 0, between 5 s and 9 s after SIGTERM" \
+	"$FORKD_RC $((elapsed >= 4900 && elapsed <= 9000))" "0 1"
 hold_close
