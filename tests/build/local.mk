@@ -1,2 +1,2 @@
-TESTS += tests/build/warnings.sh
-EXTRA_DIST += tests/build/warnings.sh
+TESTS += tests/build/warnings.sh tests/build/shellcheck.sh
+EXTRA_DIST += tests/build/warnings.sh tests/build/shellcheck.sh

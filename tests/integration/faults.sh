@@ -66,7 +66,9 @@ setpriv --reuid="$uid" --regid="$uid" --clear-groups \
 FORKD_PID=$!
 track "$FORKD_PID"
 use_log_of "$FORKD_PID" "$FORKD_ERR"
-wait_for forkd_up_or_dead 1 && read_ports || bail "forkd as uid $uid did not start"
+if ! wait_for forkd_up_or_dead 1 || ! read_ports; then
+	bail "forkd as uid $uid did not start"
+fi
 # prlimit runs as that uid too: on another uid's process it would need
 # CAP_SYS_RESOURCE, which this machine's root may lack.
 as_uid() { setpriv --reuid="$uid" --regid="$uid" --clear-groups "$@"; }
