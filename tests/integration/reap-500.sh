@@ -6,10 +6,14 @@ set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 8
+plan 9
 H=127.0.0.1 N=500
 
+# Print the fds forkd PID has open, as a sorted list.
+fd_list() { local f; for f in "/proc/$1/fd/"*; do echo "${f##*/}"; done | sort -n | tr '\n' ' '; }
+
 start_forkd -c 600 -l "$H:0" -b echo
+fds_before=$(fd_list "$FORKD_PID")
 check "$N connections open" hold_open "$H" "$PORT" "$N"
 check "forkd has $N children" wait_for -t 30 children_is "$FORKD_PID" "$N"
 
@@ -34,3 +38,5 @@ check_eq "counters agree" "$line" \
 	"counters: children 0, accepted $N, reaped $N, refused 0, fork failures 0"
 check_eq "no fork, accept or drop errors logged" \
 	"$(log_count 'fork failed|accept failed|.*dropped')" 0
+check_eq "forkd holds the same fds as before the $N connections (no leak)" \
+	"$(fd_list "$FORKD_PID")" "$fds_before"
