@@ -159,6 +159,7 @@ run(const struct config *cfg, struct listener *ls, size_t nls,
     struct pidfh *pfh)
 {
 	struct server s;
+	int status;
 
 	log_init(cfg->log_target, cfg->verbose);
 	if (selfpipe_open() == -1)
@@ -173,7 +174,13 @@ run(const struct config *cfg, struct listener *ls, size_t nls,
 	log_startup_done();
 	log_listening(cfg, ls, nls);
 	server_init(&s, cfg, ls, nls);
-	return server_loop(&s);
+	status = server_loop(&s);
+	/* Leave nothing open or allocated behind (valgrind checks it). */
+	listener_close_all(ls, nls);
+	children_free(&s.kids);
+	selfpipe_close();
+	log_close();
+	return status;
 }
 
 int

@@ -16,7 +16,8 @@ INTEGRATION_TESTS = \
 	tests/integration/ipv6.sh \
 	tests/integration/sigchld-load.sh \
 	tests/integration/log-targets.sh \
-	tests/integration/faults.sh
+	tests/integration/faults.sh \
+	tests/integration/valgrind.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
