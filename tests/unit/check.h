@@ -240,4 +240,20 @@ no_children_left(void)
 	return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
 }
 
+/*
+ * Before main(): fds 0, 1 and 2 open, as forkd's own main() makes sure.
+ * Run with stdin closed (CI may), the first socket a test opens would
+ * otherwise become fd 0 and be taken for stdio.
+ */
+__attribute__((constructor)) static void
+check_stdio_open(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
 #endif /* FORKD_TEST_CHECK_H */
