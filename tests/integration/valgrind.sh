@@ -28,8 +28,9 @@ for ((i = 1; i <= N; i++)); do
 	[ "$(talk_line "$H" "$PORT" "line $i")" = "line $i" ] && good=$((good + 1))
 done
 check_eq "$N echo round trips under valgrind" "$good" "$N"
-hold_open "$H" "$PORT" 1 && log_wait 1 'connect .* pid '
-kill -KILL "$(log_lines 'connect ' | tail -n 1 | awk '{ print $4 }')"
+# The held connection's line is the (N+1)th: wait for it, not any line.
+hold_open "$H" "$PORT" 1 && log_wait -t 30 $((N + 1)) 'connect .* pid '
+kill -KILL "$(log_lines 'connect ' | sed -n "$((N + 1))p" | awk '{ print $4 }')"
 check "a child killed with SIGKILL is reaped" log_wait -t 30 1 'reaped pid .* signal 9 '
 kill -USR1 "$FORKD_PID" && kill -HUP "$FORKD_PID"
 log_wait -t 30 1 'reload: nothing to reload'
