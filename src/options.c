@@ -221,7 +221,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 {
 	enum options_result r;
 	const char *word;
-	int c;
+	int c, i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_children = DEFAULT_MAX_CHILDREN;
@@ -233,14 +233,14 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	optind = 0;	/* glibc: start afresh, for repeated calls */
 	opterr = 0;	/* we word the errors ourselves */
 	for (;;) {
-		/* The word getopt reads next; optind 0 means argv[1]. */
-		word = optind < argc ? argv[optind == 0 ? 1 : optind] : "";
+		/* The word getopt reads next (optind 0: about to start). */
+		i = optind > 0 ? optind : 1;
+		word = i < argc ? argv[i] : "";
 		if ((c = getopt_long(argc, argv, shortopts, longopts,
 		    NULL)) == -1)
 			break;
 		if (c == '?' || c == ':')
-			return bad_option(c, word != NULL ? word : "", err,
-			    errlen);
+			return bad_option(c, word, err, errlen);
 		if (c == 'h')
 			return OPTIONS_HELP;
 		if (c == 'V')

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stop-signals.h"
+
 static volatile sig_atomic_t hold_stop;
 
 /* Note that SIGTERM or SIGINT asked us to close the connections. */
@@ -93,26 +95,6 @@ hold_connect(const struct addrinfo *ai)
 	return -1;
 }
 
-/* Block SIGTERM/SIGINT, install the handler; WAIT gets the mask for ppoll. */
-static void
-hold_signals(sigset_t *wait)
-{
-	struct sigaction sa;
-	sigset_t block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = hold_on_signal;
-	if (sigfillset(&sa.sa_mask) == -1 || sigemptyset(&block) == -1 ||
-	    sigaddset(&block, SIGTERM) == -1 || sigaddset(&block, SIGINT) == -1)
-		hold_die("sigset");
-	if (sigprocmask(SIG_BLOCK, &block, wait) == -1)
-		hold_die("sigprocmask");
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
-		hold_die("sigaction");
-	if (sigdelset(wait, SIGTERM) == -1 || sigdelset(wait, SIGINT) == -1)
-		hold_die("sigdelset");
-}
 
 /* Wait until stdin reaches EOF (input is read and ignored) or a stop signal. */
 static void
@@ -150,7 +132,8 @@ main(int argc, char *argv[])
 	}
 	n = hold_count(argv[3]);
 	hold_raise_nofile(n);
-	hold_signals(&wait);
+	if (stop_signals(hold_on_signal, &wait) == -1)
+		hold_die("signals");
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;

@@ -30,7 +30,9 @@ check_PROGRAMS += \
 	tests/integration/conn-hold \
 	tests/integration/fd-report \
 	tests/integration/proc-sample
-tests_integration_syslog_sink_SOURCES = tests/integration/syslog-sink.c
-tests_integration_conn_hold_SOURCES = tests/integration/conn-hold.c
+tests_integration_syslog_sink_SOURCES = tests/integration/syslog-sink.c \
+	tests/integration/stop-signals.h
+tests_integration_conn_hold_SOURCES = tests/integration/conn-hold.c \
+	tests/integration/stop-signals.h
 tests_integration_fd_report_SOURCES = tests/integration/fd-report.c
 tests_integration_proc_sample_SOURCES = tests/integration/proc-sample.c

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stop-signals.h"
+
 #define SINK_BUFSIZE 65536
 
 static volatile sig_atomic_t sink_stop;
@@ -44,27 +46,6 @@ sink_die(const char *what)
 	exit(1);
 }
 
-/* Block SIGTERM and SIGINT, install the handler, return the old mask in OLD. */
-static void
-sink_signals(sigset_t *old)
-{
-	struct sigaction sa;
-	sigset_t block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sink_on_signal;
-	if (sigfillset(&sa.sa_mask) == -1 || sigemptyset(&block) == -1 ||
-	    sigaddset(&block, SIGTERM) == -1 || sigaddset(&block, SIGINT) == -1)
-		sink_die("sigset");
-	if (sigprocmask(SIG_BLOCK, &block, old) == -1)
-		sink_die("sigprocmask");
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1)
-		sink_die("sigaction");
-	/* The handlers must run inside ppoll, so they may not be blocked there. */
-	if (sigdelset(old, SIGTERM) == -1 || sigdelset(old, SIGINT) == -1)
-		sink_die("sigdelset");
-}
 
 /* Bind a datagram socket at PATH and return it. */
 static int
@@ -152,7 +133,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: syslog-sink SOCKET OUTFILE [PIDFILE]\n");
 		return 2;
 	}
-	sink_signals(&waitmask);
+	if (stop_signals(sink_on_signal, &waitmask) == -1)
+		sink_die("signals");
 	out = open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (out == -1)
 		sink_die(argv[2]);

@@ -299,6 +299,17 @@ hook_stop_after_accept(int call)
 		stop_once();
 }
 
+/* A client of the fixture's listener that has sent msg and half-closed. */
+static int
+client_sends(const char *msg)
+{
+	int fd = tcp_connect("127.0.0.1", fx.port);
+
+	assert_int_equal(write(fd, msg, strlen(msg)), (ssize_t)strlen(msg));
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	return fd;
+}
+
 /*
  * Proves EMFILE pauses accepting without spinning: accept4 fails once
  * (EMFILE) with a client waiting; the next poll has the pipe only (the
@@ -315,9 +326,7 @@ test_emfile_pauses(void **state)
 
 	(void)state;
 	fixture_start("echo", 100, 10);
-	client = tcp_connect("127.0.0.1", fx.port);
-	assert_int_equal(write(client, "ping", 4), 4);
-	assert_int_equal(shutdown(client, SHUT_WR), 0);
+	client = client_sends("ping");
 
 	will_return(__wrap_accept4, EMFILE);
 	will_return(__wrap_accept4, 0);		/* the client */
@@ -368,9 +377,7 @@ test_connaborted_retries(void **state)
 
 	(void)state;
 	fixture_start("upper", 100, 10);
-	client = tcp_connect("127.0.0.1", fx.port);
-	assert_int_equal(write(client, "abc", 3), 3);
-	assert_int_equal(shutdown(client, SHUT_WR), 0);
+	client = client_sends("abc");
 
 	will_return(__wrap_accept4, ECONNABORTED);
 	will_return(__wrap_accept4, EINTR);
@@ -397,9 +404,7 @@ static void
 hook_fork(int call)
 {
 	if (call == 1) {
-		client2 = tcp_connect("127.0.0.1", fx.port);
-		assert_int_equal(write(client2, "again", 5), 5);
-		assert_int_equal(shutdown(client2, SHUT_WR), 0);
+		client2 = client_sends("again");
 	}
 	if (call >= 2)
 		stop_once();
