@@ -9,10 +9,12 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "forkd.h"
@@ -25,25 +27,95 @@ timespec_elapsed(const struct timespec *a, const struct timespec *b)
 	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/*
+ * The table is a dense array (so counting and signalling all children is a
+ * walk over n entries) plus an open-addressing hash from pid to the entry's
+ * index, so that adding and forgetting a child are O(1): thousands of
+ * children exiting at once cost thousands of steps, not millions.  Both
+ * grow together, and only when the table is full, so a server at steady
+ * state allocates nothing per connection.
+ */
+
+/* The hash slot where pid's search starts (Fibonacci hashing). */
+static size_t
+home_of(const struct children *t, pid_t pid)
+{
+	return (size_t)(((uint32_t)pid * 2654435761u) >> 8) & (t->hcap - 1);
+}
+
+/* The hash slot that holds pid, or the empty slot where it would go. */
+static size_t
+slot_of(const struct children *t, pid_t pid)
+{
+	size_t h = home_of(t, pid);
+
+	while (t->slot[h] != 0 && t->v[t->slot[h] - 1].pid != pid)
+		h = (h + 1) & (t->hcap - 1);
+	return h;
+}
+
+/*
+ * Empty slot h and close the gap (backward shift), so that every search
+ * still finds its pid without tombstones.
+ */
+static void
+slot_clear(struct children *t, size_t h)
+{
+	size_t j = h, home;
+
+	for (;;) {
+		t->slot[h] = 0;
+		for (;;) {
+			j = (j + 1) & (t->hcap - 1);
+			if (t->slot[j] == 0)
+				return;
+			home = home_of(t, t->v[t->slot[j] - 1].pid);
+			/* j's entry may move to h if home is not in (h, j] */
+			if (h <= j ? (home <= h || home > j) :
+			    (home <= h && home > j))
+				break;
+		}
+		t->slot[h] = t->slot[j];
+		h = j;
+	}
+}
+
+/* Double the array and rebuild the hash at twice that size; -1 if no memory. */
+static int
+grow(struct children *t)
+{
+	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i;
+	struct child *v;
+	uint32_t *slot;
+
+	if ((v = reallocarray(t->v, cap, sizeof(*v))) == NULL)
+		return -1;
+	t->v = v;
+	if ((slot = calloc(cap * 2, sizeof(*slot))) == NULL)
+		return -1;
+	free(t->slot);
+	t->slot = slot;
+	t->hcap = cap * 2;
+	t->cap = cap;
+	for (i = 0; i < t->n; i++)
+		t->slot[slot_of(t, t->v[i].pid)] = (uint32_t)i + 1;
+	return 0;
+}
+
 /* Remember a new child; -1 (ENOMEM) if the table cannot grow. */
 int
 children_add(struct children *t, pid_t pid, const char *peer,
     const struct timespec *start)
 {
-	struct child *v;
-	size_t cap;
+	struct child *c;
 
-	if (t->n == t->cap) {
-		cap = t->cap == 0 ? 64 : t->cap * 2;
-		if ((v = reallocarray(t->v, cap, sizeof(*v))) == NULL)
-			return -1;
-		t->v = v;
-		t->cap = cap;
-	}
-	t->v[t->n].pid = pid;
-	t->v[t->n].start = *start;
-	snprintf(t->v[t->n].peer, sizeof(t->v[t->n].peer), "%s", peer);
-	t->n++;
+	if (t->n == t->cap && grow(t) == -1)
+		return -1;
+	c = &t->v[t->n];
+	c->pid = pid;
+	c->start = *start;
+	strlcpy(c->peer, peer, sizeof(c->peer));
+	t->slot[slot_of(t, pid)] = (uint32_t)++t->n;
 	return 0;
 }
 
@@ -51,17 +123,23 @@ children_add(struct children *t, pid_t pid, const char *peer,
 int
 children_remove(struct children *t, pid_t pid, struct child *out)
 {
-	size_t i;
+	size_t h, i, last;
 
-	for (i = 0; i < t->n; i++) {
-		if (t->v[i].pid != pid)
-			continue;
-		if (out != NULL)
-			*out = t->v[i];
-		t->v[i] = t->v[--t->n];	/* order does not matter */
-		return 0;
+	if (t->n == 0)
+		return -1;
+	h = slot_of(t, pid);
+	if (t->slot[h] == 0)
+		return -1;
+	i = t->slot[h] - 1;
+	if (out != NULL)
+		*out = t->v[i];
+	slot_clear(t, h);
+	last = --t->n;
+	if (i != last) {	/* the last entry fills the hole */
+		t->v[i] = t->v[last];
+		t->slot[slot_of(t, t->v[i].pid)] = (uint32_t)i + 1;
 	}
-	return -1;
+	return 0;
 }
 
 /* How many children are alive. */
@@ -71,7 +149,25 @@ children_count(const struct children *t)
 	return t->n;
 }
 
-/* Send sig to every child; -1 if any kill() failed (other than ESRCH). */
+/*
+ * Send sig to the process group of child pid: each child leads a session
+ * of its own, so this reaches whatever it started too.  A child so new it
+ * has not called setsid() yet has no group: signal it alone (blocked in
+ * it until its set-up is done, the signal then takes effect).
+ */
+int
+children_signal(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) == 0)
+		return 0;
+	if (errno != ESRCH)
+		return -1;
+	if (kill(pid, sig) == -1 && errno != ESRCH)
+		return -1;
+	return 0;
+}
+
+/* Send sig to every child's group; -1 if any kill() failed (but ESRCH). */
 int
 children_signal_all(const struct children *t, int sig)
 {
@@ -79,22 +175,61 @@ children_signal_all(const struct children *t, int sig)
 	int rc = 0;
 
 	for (i = 0; i < t->n; i++)
-		if (kill(t->v[i].pid, sig) == -1 && errno != ESRCH)
+		if (children_signal(t->v[i].pid, sig) == -1)
 			rc = -1;
 	return rc;
 }
 
-/* "exit 3", "signal 9", "signal 11 (core dumped)" (pure). */
+/* "KILL" for 9: the signal's name without SIG, or NULL if unknown. */
+static const char *
+signal_name(int sig)
+{
+#ifdef HAVE_SIGABBREV_NP
+	return sigabbrev_np(sig);
+#else
+	(void)sig;
+	return NULL;
+#endif
+}
+
+/*
+ * "exit 3", "signal 9 (KILL)", "signal 11 (SEGV, core dumped)" (pure).
+ * The number comes first and stays: scripts grep for it.
+ */
 void
 children_format_status(int status, char *buf, size_t len)
 {
-	if (WIFEXITED(status))
+	const char *name;
+	int sig;
+
+	if (WIFEXITED(status)) {
 		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "signal %d%s", WTERMSIG(status),
-		    WCOREDUMP(status) ? " (core dumped)" : "");
-	else
+		return;
+	}
+	if (!WIFSIGNALED(status)) {
 		snprintf(buf, len, "status 0x%x", (unsigned)status);
+		return;
+	}
+	sig = WTERMSIG(status);
+	name = signal_name(sig);
+	if (name != NULL)
+		snprintf(buf, len, "signal %d (%s%s)", sig, name,
+		    WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		snprintf(buf, len, "signal %d%s", sig,
+		    WCOREDUMP(status) ? " (core dumped)" : "");
+}
+
+/*
+ * The priority of a reaped line: a clean exit is routine, a failing one
+ * worth noticing, a child killed by a signal (a crash, a timeout) a warning.
+ */
+int
+children_priority(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) == 0 ? LOG_INFO : LOG_NOTICE;
+	return LOG_WARNING;
 }
 
 /* CPU time, user plus system, in seconds. */
@@ -113,14 +248,16 @@ log_reaped(pid_t pid, int status, const struct rusage *ru,
 	struct timespec now;
 	char how[48];
 
+	int pri = children_priority(status);
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	children_format_status(status, how, sizeof(how));
 	if (c == NULL) {
-		log_info("reaped pid %ld unknown %s cpu %.3fs maxrss %ldk",
+		log_msg(pri, "reaped pid %ld unknown %s cpu %.3fs maxrss %ldk",
 		    (long)pid, how, cpu_seconds(ru), ru->ru_maxrss);
 		return;
 	}
-	log_info("reaped pid %ld %s %s after %.3fs cpu %.3fs maxrss %ldk",
+	log_msg(pri, "reaped pid %ld %s %s after %.3fs cpu %.3fs maxrss %ldk",
 	    (long)pid, c->peer, how, timespec_elapsed(&c->start, &now),
 	    cpu_seconds(ru), ru->ru_maxrss);
 }
@@ -161,6 +298,8 @@ void
 children_free(struct children *t)
 {
 	free(t->v);
+	free(t->slot);
 	t->v = NULL;
-	t->n = t->cap = 0;
+	t->slot = NULL;
+	t->n = t->cap = t->hcap = 0;
 }

@@ -42,6 +42,14 @@ fail(int status, const char *what, const char *msg)
 	return status;
 }
 
+/* "forkd: pidfile FILE: msg" on stderr; returns status. */
+static int
+pidfile_fail(int status, const char *path, const char *msg)
+{
+	fprintf(stderr, "forkd: pidfile %s: %s\n", path, msg);
+	return status;
+}
+
 /*
  * Take the pidfile's lock before detaching, so a second forkd fails on the
  * terminal.  libbsd leaves its fd inheritable (its man page says not):
@@ -57,19 +65,19 @@ open_pidfile(const char *path, struct pidfh **pfh)
 	*pfh = pidfile_open(path, 0644, &other);
 	if (*pfh == NULL) {
 		if (errno != EEXIST)
-			return fail(EX_CANTCREAT, path, strerror(errno));
+			return pidfile_fail(EX_CANTCREAT, path,
+			    strerror(errno));
 		if (other > 0)
 			snprintf(msg, sizeof(msg), "already running as pid %ld",
 			    (long)other);
 		else
 			snprintf(msg, sizeof(msg), "locked by another forkd");
-		fprintf(stderr, "forkd: pidfile %s: %s\n", path, msg);
-		return EX_CANTCREAT;
+		return pidfile_fail(EX_CANTCREAT, path, msg);
 	}
 	fd = pidfile_fileno(*pfh);
 	if (fd == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
 		pidfile_remove(*pfh);
-		return fail(EX_OSERR, path, strerror(errno));
+		return pidfile_fail(EX_OSERR, path, strerror(errno));
 	}
 	return 0;
 }
@@ -128,9 +136,6 @@ parse(int argc, char **argv, struct config *cfg)
 	case OPTIONS_RUN:
 		break;
 	}
-	if (cfg->program != NULL &&
-	    spawn_check_program(cfg->program[0], err, sizeof(err)) == -1)
-		return fail(EX_NOINPUT, "", err);
 	return -1;
 }
 
@@ -149,7 +154,7 @@ absolute_paths(struct config *cfg)
 	}
 	if (cfg->pidfile != NULL &&
 	    make_absolute(&cfg->pidfile, pidfile, sizeof(pidfile)) == -1)
-		return fail(EX_OSERR, cfg->pidfile, strerror(errno));
+		return pidfile_fail(EX_OSERR, cfg->pidfile, strerror(errno));
 	return 0;
 }
 
@@ -166,18 +171,20 @@ run(const struct config *cfg, struct listener *ls, size_t nls,
 		return fail(EX_OSERR, "self-pipe", strerror(errno));
 	if (cfg->daemonize && daemon(0, 0) == -1)
 		return fail(EX_OSERR, "daemon", strerror(errno));
+	log_startup_done();	/* daemon() forked: the log's pid is new */
 	if (pfh != NULL) {
 		if (pidfile_write(pfh) == -1)
-			log_warn("pidfile %s", cfg->pidfile);
+			log_warn("pidfile %s: write", cfg->pidfile);
 		spawn_set_pidfile(pfh);
 	}
-	log_startup_done();
 	log_listening(cfg, ls, nls);
 	server_init(&s, cfg, ls, nls);
 	status = server_loop(&s);
+	log_drain(1000);	/* the summary line, even after a burst */
 	/* Leave nothing open or allocated behind (valgrind checks it). */
 	listener_close_all(ls, nls);
 	children_free(&s.kids);
+	spawn_free();
 	selfpipe_close();
 	log_close();
 	return status;
@@ -199,6 +206,9 @@ main(int argc, char *argv[])
 		return status;
 	if ((status = absolute_paths(&cfg)) != 0)
 		return status;
+	/* PROGRAM is found and checked once here, not in every child. */
+	if ((status = spawn_init(&cfg, err, sizeof(err))) != 0)
+		return fail(status, "", err);
 	if (cfg.pidfile != NULL &&
 	    (status = open_pidfile(cfg.pidfile, &pfh)) != 0)
 		return status;

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -21,10 +22,18 @@
 #define FORKD_ACCEPT_BATCH	16	/* accepts per wake-up, per socket */
 #define FORKD_KILL_DELAY	5	/* seconds from SIGTERM to SIGKILL */
 #define FORKD_PAUSE_SECS	1	/* accepts paused after EMFILE & co */
+#define FORKD_REQUEST_MS	1000	/* SIGUSR1, SIGHUP: a line this often */
 
 enum log_target {
 	LOG_TO_SYSLOG,
 	LOG_TO_STDERR
+};
+
+/* Where an exec'd program's fd 2 points (--child-stderr). */
+enum child_stderr {
+	CHILD_STDERR_INHERIT,	/* forkd's own stderr (the default) */
+	CHILD_STDERR_NULL,	/* /dev/null */
+	CHILD_STDERR_SOCKET	/* the connection, like fds 0 and 1 */
 };
 
 /* What the command line asked for; filled by options_parse(). */
@@ -39,6 +48,7 @@ struct config {
 	const char	*pidfile;
 	int		 daemonize;
 	enum log_target	 log_target;
+	enum child_stderr child_stderr;
 	int		 verbose;
 };
 
@@ -64,11 +74,13 @@ struct child {
 	char		peer[FORKD_ADDRSTRLEN];
 };
 
-/* The table of live children. */
+/* The table of live children: dense, with a pid hash (children.c). */
 struct children {
 	struct child	*v;
 	size_t		 n;
 	size_t		 cap;
+	uint32_t	*slot;		/* hash: index + 1 into v, 0: empty */
+	size_t		 hcap;		/* slots: a power of 2, 2 * cap */
 };
 
 /* A built-in service: serves fd 0 (read) and fd 1 (write), returns status. */
@@ -85,9 +97,14 @@ struct counters {
 	unsigned long	fork_failures;
 };
 
-/* At most one message a window; counts what it held back. */
+/*
+ * At most `burst` messages a RATELIMIT_WINDOW (burst 0 counts as 1);
+ * counts what it held back and says so in the next line that passes.
+ */
 struct ratelimit {
-	time_t		last;		/* CLOCK_MONOTONIC seconds */
+	time_t		start;		/* CLOCK_MONOTONIC seconds; 0: never */
+	unsigned	burst;
+	unsigned	used;		/* lines logged in this window */
 	unsigned long	suppressed;
 };
 #define RATELIMIT_WINDOW	5	/* seconds */
@@ -102,6 +119,14 @@ enum options_result {
 enum options_result options_parse(int, char **, struct config *,
 		    char *, size_t);
 void		options_usage(FILE *);
+/*
+ * A user's value quoted in a message, cut to FORKD_CUT_MAX characters and
+ * "...", so the reason after it survives the message buffer; as the
+ * arguments of "%.*s%s": snprintf(buf, len, "\"%.*s%s\": bad", CUT(v)).
+ */
+#define FORKD_CUT_MAX	64
+#define CUT(s)		FORKD_CUT_MAX, (s), \
+			(strlen(s) > FORKD_CUT_MAX ? "..." : "")
 
 /* listener.c */
 int		listener_split(const char *, char *, size_t, char *, size_t,
@@ -113,6 +138,7 @@ int		listener_format(const struct sockaddr *, socklen_t, char *,
 		    size_t, char *, size_t);
 int		listener_conninfo(int, const struct sockaddr *, socklen_t,
 		    struct conninfo *);
+int		listener_port(const char *, int *, const char **);
 
 /* selfpipe.c */
 #define SELFPIPE_NSIG	65
@@ -127,7 +153,9 @@ int		children_add(struct children *, pid_t, const char *,
 		    const struct timespec *);
 int		children_remove(struct children *, pid_t, struct child *);
 size_t		children_count(const struct children *);
+int		children_signal(pid_t, int);
 int		children_signal_all(const struct children *, int);
+int		children_priority(int);
 size_t		children_reap(struct children *);
 void		children_format_status(int, char *, size_t);
 void		children_free(struct children *);
@@ -137,29 +165,55 @@ double		timespec_elapsed(const struct timespec *,
 /* spawn.c */
 struct pidfh;
 void		spawn_set_pidfile(struct pidfh *);
+int		spawn_init(const struct config *, char *, size_t);
+void		spawn_free(void);
 pid_t		spawn_child(const struct config *, int,
 		    const struct conninfo *);
-int		spawn_check_program(const char *, char *, size_t);
+int		spawn_error_is_fork(int);
+int		spawn_find_program(const char *, char *, size_t, char *,
+		    size_t);
 
 /* service.c */
+enum hello_head {
+	HELLO_INCOMPLETE,	/* no blank line yet: read more */
+	HELLO_GET,		/* a well-formed head: answer with a body */
+	HELLO_HEAD,		/* a well-formed HEAD request: headers only */
+	HELLO_BAD		/* NUL byte or malformed line: 400 */
+};
 const struct service *service_find(const char *);
 const char	*service_names(void);
+enum hello_head	 service_hello_parse(const char *, size_t);
 
 /* log.c */
 void		log_init(enum log_target, int);
 void		log_startup_done(void);
 void		log_close(void);
 int		log_verbose(void);
+unsigned long	log_dropped(void);
+int		log_queued(void);
+int		log_pollfd(void);
+void		log_flush(void);
+void		log_drain(int);
+int		log_set_syslog_path(const char *);	/* tests; before log_init */
+void		log_msg(int, const char *, ...)
+		    __attribute__((__format__(printf, 2, 3)));
 void		log_info(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		log_notice(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 void		log_warn(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 void		log_warnx(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
-int		log_limited(struct ratelimit *, const char *, ...)
-		    __attribute__((__format__(printf, 2, 3)));
+int		log_limited(struct ratelimit *, int, const char *, ...)
+		    __attribute__((__format__(printf, 3, 4)));
 
 /* server.c */
+/* A signal asking for a line (SIGUSR1) or an action (SIGHUP). */
+struct request {
+	struct timespec	next;		/* not answered again before */
+	int		pending;	/* asked too soon: answer at next */
+};
 struct server {
 	const struct config	*cfg;
 	struct listener		*ls;
@@ -168,6 +222,7 @@ struct server {
 	struct counters		 count;
 	struct timespec		 paused_until;	/* accepts off until then */
 	int			 paused;
+	int			 fork_paused;	/* that pause: a fork failure */
 	int			 stopping;	/* SIGTERM/SIGINT seen */
 	int			 term_sent;
 	int			 kill_sent;
@@ -175,7 +230,10 @@ struct server {
 	struct timespec		 kill_at;
 	struct ratelimit	 rl_accept;
 	struct ratelimit	 rl_fork;
+	struct ratelimit	 rl_exec;
 	struct ratelimit	 rl_full;
+	struct request		 usr1;
+	struct request		 hup;
 };
 void		server_init(struct server *, const struct config *,
 		    struct listener *, size_t);

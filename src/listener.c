@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -84,6 +85,45 @@ listener_split(const char *spec, char *host, size_t hostlen, char *port,
 		*errstr = "port too long";
 		return -1;
 	}
+	return 0;
+}
+
+#define PORT_DIGITS	"0123456789"
+#define PORT_LETTERS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+/*
+ * The port number PORT of "[HOST]:PORT" names (pure apart from
+ * getservbyname): decimal digits 0..65535, or a TCP service name as in
+ * /etc/services.  glibc's getaddrinfo takes "99999" modulo 65536 and
+ * accepts " 80" and "+80", so nothing else passes.  -1 with errstr,
+ * worded to follow 'port "X" is'.
+ */
+int
+listener_port(const char *s, int *port, const char **errstr)
+{
+	struct servent *se;
+	size_t n = strlen(s);
+	long long v;
+
+	if (n > 0 && strspn(s, PORT_DIGITS) == n) {
+		v = strtonum(s, 0, 65535, errstr);
+		if (*errstr != NULL) {	/* digits only: never too small */
+			*errstr = "too large (0..65535)";
+			return -1;
+		}
+		*port = (int)v;
+		return 0;
+	}
+	if (n == 0 || strchr(PORT_LETTERS, s[0]) == NULL ||
+	    strspn(s, PORT_LETTERS PORT_DIGITS "-") != n) {
+		*errstr = "neither a number (0..65535) nor a service name";
+		return -1;
+	}
+	if ((se = getservbyname(s, "tcp")) == NULL) {
+		*errstr = "not a TCP service known to /etc/services";
+		return -1;
+	}
+	*port = ntohs((uint16_t)se->s_port);
 	return 0;
 }
 
@@ -190,27 +230,39 @@ record(struct listener *l, int fd)
 		join_name(ss.ss_family, ip, port, l->name, sizeof(l->name));
 }
 
-/* Resolve one "[HOST]:PORT" spec for a passive TCP socket. */
+/*
+ * Resolve one "[HOST]:PORT" spec for a passive TCP socket.  getaddrinfo
+ * gets the port as a checked number with AI_NUMERICSERV, never the
+ * user's text.
+ */
 static int
 resolve(const char *spec, struct addrinfo **res, char *err, size_t errlen)
 {
 	struct addrinfo hints;
 	char host[256], port[64];
 	const char *errstr;
-	int e;
+	int e, num;
 
+	*res = NULL;
 	if (listener_split(spec, host, sizeof(host), port, sizeof(port),
 	    &errstr) == -1) {
-		snprintf(err, errlen, "%s: %s", spec, errstr);
+		snprintf(err, errlen, "%.*s%s: %s", CUT(spec), errstr);
 		return EX_USAGE;
 	}
+	if (listener_port(port, &num, &errstr) == -1) {
+		snprintf(err, errlen, "%.*s%s: port \"%.*s%s\" is %s",
+		    CUT(spec), CUT(port), errstr);
+		return EX_USAGE;
+	}
+	snprintf(port, sizeof(port), "%d", num);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = spec[0] == '[' ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | (spec[0] == '[' ? AI_NUMERICHOST : 0);
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV |
+	    (spec[0] == '[' ? AI_NUMERICHOST : 0);
 	e = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints, res);
 	if (e != 0) {
-		snprintf(err, errlen, "%s: %s", spec, e == EAI_SYSTEM ?
+		snprintf(err, errlen, "%.*s%s: %s", CUT(spec), e == EAI_SYSTEM ?
 		    strerror(errno) : gai_strerror(e));
 		return e == EAI_SERVICE ? EX_USAGE :
 		    e == EAI_SYSTEM ? EX_OSERR : EX_NOHOST;
@@ -218,39 +270,132 @@ resolve(const char *spec, struct addrinfo **res, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Open every -l address of cfg into ls (room for max).  Returns 0, or a
- * sysexits status with err naming the address and the reason; on error
- * nothing stays open.
- */
-int
-listener_open_all(const struct config *cfg, struct listener *ls, size_t max,
-    size_t *n, char *err, size_t errlen)
+/* Whether a and b are one address with one port, and that port not 0. */
+static int
+same_endpoint(const struct addrinfo *a, const struct addrinfo *b)
 {
-	struct addrinfo *res, *ai;
+	const struct sockaddr_in *a4, *b4;
+	const struct sockaddr_in6 *a6, *b6;
+
+	if (a->ai_family != b->ai_family)
+		return 0;
+	if (a->ai_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)a->ai_addr;
+		b4 = (const struct sockaddr_in *)b->ai_addr;
+		return a4->sin_port != 0 && a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (a->ai_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)a->ai_addr;
+		b6 = (const struct sockaddr_in6 *)b->ai_addr;
+		return a6->sin6_port != 0 && a6->sin6_port == b6->sin6_port &&
+		    IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr) &&
+		    a6->sin6_scope_id == b6->sin6_scope_id;
+	}
+	return 0;
+}
+
+/* Whether an address of res[0..n) is a's; which -l it came from in *k. */
+static int
+seen_before(struct addrinfo *const *res, size_t n, const struct addrinfo *a,
+    size_t *k)
+{
+	const struct addrinfo *b;
+
+	for (*k = 0; *k < n; (*k)++)
+		for (b = res[*k]; b != NULL; b = b->ai_next)
+			if (same_endpoint(a, b))
+				return 1;
+	return 0;
+}
+
+/*
+ * Two -l that resolve to one address and port ("localhost:7000" and
+ * "127.0.0.1:7000") would fail in bind with "Address already in use", as
+ * if another program held the port: name both instead.  0, or EX_USAGE.
+ */
+static int
+find_duplicate(const struct config *cfg, struct addrinfo *const *res,
+    char *err, size_t errlen)
+{
+	const struct addrinfo *a;
+	char ip[INET6_ADDRSTRLEN], port[8], name[FORKD_ADDRSTRLEN];
+	size_t i, k;
+
+	for (i = 1; i < cfg->nlisten; i++)
+		for (a = res[i]; a != NULL; a = a->ai_next) {
+			if (!seen_before(res, i, a, &k))
+				continue;
+			listener_format(a->ai_addr, a->ai_addrlen, ip,
+			    sizeof(ip), port, sizeof(port));
+			join_name(a->ai_family, ip, port, name, sizeof(name));
+			snprintf(err, errlen, "--listen \"%.*s%s\" and "
+			    "--listen \"%.*s%s\" are the same address, %s",
+			    CUT(cfg->listen[k]), CUT(cfg->listen[i]), name);
+			return EX_USAGE;
+		}
+	return 0;
+}
+
+/* Bind and listen on every address of every resolved -l, in order. */
+static int
+open_resolved(const struct config *cfg, struct addrinfo *const *res,
+    struct listener *ls, size_t max, size_t *n, char *err, size_t errlen)
+{
+	const struct addrinfo *ai;
 	char why[256];
 	size_t i;
 	int fd, status = 0;
 	int backlog = cfg->backlog > 0 ? cfg->backlog : INT_MAX;
 
-	*n = 0;
-	for (i = 0; i < cfg->nlisten && status == 0; i++) {
-		if ((status = resolve(cfg->listen[i], &res, err, errlen)) != 0)
-			break;
-		for (ai = res; ai != NULL && status == 0; ai = ai->ai_next) {
+	for (i = 0; i < cfg->nlisten; i++)
+		for (ai = res[i]; ai != NULL; ai = ai->ai_next) {
 			if (*n == max) {
 				snprintf(err, errlen, "more than %zu sockets",
 				    max);
-				status = EX_USAGE;
-			} else if ((fd = open_one(ai, backlog, &status, why,
-			    sizeof(why))) == -1)
-				snprintf(err, errlen, "%s: %s",
-				    cfg->listen[i], why);
-			else
-				record(&ls[(*n)++], fd);
+				return EX_USAGE;
+			}
+			if ((fd = open_one(ai, backlog, &status, why,
+			    sizeof(why))) == -1) {
+				snprintf(err, errlen, "%.*s%s: %s",
+				    CUT(cfg->listen[i]), why);
+				return status;
+			}
+			record(&ls[(*n)++], fd);
 		}
-		freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * Open every -l address of cfg into ls (room for max).  Every spec is
+ * resolved before any is bound, so that two naming one address are told
+ * apart from a port another program holds.  Returns 0, or a sysexits
+ * status with err naming the address and the reason; on error nothing
+ * stays open.
+ */
+int
+listener_open_all(const struct config *cfg, struct listener *ls, size_t max,
+    size_t *n, char *err, size_t errlen)
+{
+	struct addrinfo *res[FORKD_MAX_LISTEN] = { NULL };
+	size_t i;
+	int status = 0;
+
+	*n = 0;
+	if (cfg->nlisten > FORKD_MAX_LISTEN) {
+		snprintf(err, errlen, "more than %d addresses",
+		    FORKD_MAX_LISTEN);
+		return EX_USAGE;
 	}
+	for (i = 0; i < cfg->nlisten && status == 0; i++)
+		status = resolve(cfg->listen[i], &res[i], err, errlen);
+	if (status == 0)
+		status = find_duplicate(cfg, res, err, errlen);
+	if (status == 0)
+		status = open_resolved(cfg, res, ls, max, n, err, errlen);
+	for (i = 0; i < cfg->nlisten; i++)
+		if (res[i] != NULL)
+			freeaddrinfo(res[i]);
 	if (status != 0)
 		listener_close_all(ls, *n);
 	return status;

@@ -18,6 +18,11 @@
 #define DEFAULT_MAX_CHILDREN	100
 #define DEFAULT_GRACE		10
 
+/* Long options without a short letter: values getopt cannot confuse. */
+enum {
+	OPT_CHILD_STDERR = 256
+};
+
 /* '+': stop at PROGRAM, never take its options; ':': report a missing argument. */
 static const char shortopts[] = "+:l:b:c:B:g:p:dL:vhV";
 
@@ -30,6 +35,7 @@ static const struct option longopts[] = {
 	{ "pidfile",		required_argument,	NULL, 'p' },
 	{ "daemon",		no_argument,		NULL, 'd' },
 	{ "log",		required_argument,	NULL, 'L' },
+	{ "child-stderr",	required_argument, NULL, OPT_CHILD_STDERR },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -60,6 +66,10 @@ options_usage(FILE *fp)
 	    "                             with the same FILE refuses to start\n"
 	    "  -d, --daemon               detach (default: stay in the foreground)\n"
 	    "  -L, --log syslog|stderr    where log lines go (default syslog)\n"
+	    "      --child-stderr inherit|null|socket\n"
+	    "                             where an exec'd program's stderr goes:\n"
+	    "                             inherit (forkd's stderr, the default),\n"
+	    "                             null, or socket (the connection)\n"
 	    "  -v, --verbose              also log each accepted connection\n"
 	    "  -h, --help                 show this help and exit\n"
 	    "  -V, --version              show the version and exit\n"
@@ -82,22 +92,27 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return OPTIONS_ERROR;
 }
 
-/* Parse a number for option name within [min, max]; -1 with err on error. */
+/*
+ * Parse a decimal number for option name within [min, max]; -1 with err
+ * on error.  strtonum alone would take " 5", "+5" and "-0": the first
+ * character must be a digit.
+ */
 static int
 parse_number(const char *name, const char *arg, int min, int max, int *out,
     char *err, size_t errlen)
 {
-	const char *errstr;
-	long long v;
+	const char *errstr = "invalid";
+	long long v = 0;
 
-	v = strtonum(arg, min, max, &errstr);
+	if (*arg >= '0' && *arg <= '9')
+		v = strtonum(arg, min, max, &errstr);
 	if (errstr != NULL) {
 		if (strcmp(errstr, "invalid") == 0)
-			fail(err, errlen, "--%s: \"%s\" is not a number",
-			    name, arg);
+			fail(err, errlen, "--%s: \"%.*s%s\" is not a number",
+			    name, CUT(arg));
 		else
-			fail(err, errlen, "--%s: \"%s\" is %s (%d..%d)",
-			    name, arg, errstr, min, max);
+			fail(err, errlen, "--%s: \"%.*s%s\" is %s (%d..%d)",
+			    name, CUT(arg), errstr, min, max);
 		return -1;
 	}
 	*out = (int)v;
@@ -114,8 +129,11 @@ bad_option(int c, const char *word, char *err, size_t errlen)
 	int is_long = strncmp(word, "--", 2) == 0;
 	size_t n = strcspn(word, "=");
 
+	if (n > FORKD_CUT_MAX)
+		n = FORKD_CUT_MAX;
 	if (c == ':' && is_long)
-		return fail(err, errlen, "option %s needs an argument", word);
+		return fail(err, errlen, "option %.*s%s needs an argument",
+		    CUT(word));
 	if (c == ':')
 		return fail(err, errlen, "option -%c needs an argument",
 		    optopt);
@@ -123,7 +141,8 @@ bad_option(int c, const char *word, char *err, size_t errlen)
 		return fail(err, errlen, "option %.*s takes no argument",
 		    (int)n, word);
 	if (is_long)
-		return fail(err, errlen, "unknown option %.*s", (int)n, word);
+		return fail(err, errlen, "unknown option %.*s%s", (int)n, word,
+		    word[n] != '\0' && word[n] != '=' ? "..." : "");
 	return fail(err, errlen, "unknown option -%c", optopt);
 }
 
@@ -139,9 +158,13 @@ apply(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
 		cfg->listen[cfg->nlisten++] = arg;
 		break;
 	case 'b':
+		if (cfg->builtin != NULL)
+			return fail(err, errlen, "--builtin given twice "
+			    "(\"%.*s%s\" and \"%.*s%s\")", CUT(cfg->builtin),
+			    CUT(arg));
 		if (service_find(arg) == NULL)
-			return fail(err, errlen, "unknown builtin \"%s\" (%s)",
-			    arg, service_names());
+			return fail(err, errlen, "unknown builtin \"%.*s%s\" "
+			    "(%s)", CUT(arg), service_names());
 		cfg->builtin = arg;
 		break;
 	case 'c':
@@ -173,8 +196,19 @@ apply(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
 		else if (strcmp(arg, "stderr") == 0)
 			cfg->log_target = LOG_TO_STDERR;
 		else
-			return fail(err, errlen, "--log: \"%s\" is neither "
-			    "syslog nor stderr", arg);
+			return fail(err, errlen, "--log: \"%.*s%s\" is neither "
+			    "syslog nor stderr", CUT(arg));
+		break;
+	case OPT_CHILD_STDERR:
+		if (strcmp(arg, "inherit") == 0)
+			cfg->child_stderr = CHILD_STDERR_INHERIT;
+		else if (strcmp(arg, "null") == 0)
+			cfg->child_stderr = CHILD_STDERR_NULL;
+		else if (strcmp(arg, "socket") == 0)
+			cfg->child_stderr = CHILD_STDERR_SOCKET;
+		else
+			return fail(err, errlen, "--child-stderr: \"%.*s%s\" "
+			    "is not inherit, null or socket", CUT(arg));
 		break;
 	case 'v':
 		cfg->verbose = 1;
@@ -183,22 +217,46 @@ apply(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
 	return OPTIONS_RUN;
 }
 
+/*
+ * Check one -l spec: its form, its port (a number glibc would take modulo
+ * 65536, or an unknown name), and that no earlier -l is the very same
+ * string; port 0 twice is fine, it means two ports of the kernel's choice.
+ */
+static enum options_result
+check_listen(const struct config *cfg, size_t i, int *ports, char *err,
+    size_t errlen)
+{
+	const char *spec = cfg->listen[i], *errstr;
+	char host[256], port[64];
+	size_t k;
+
+	if (listener_split(spec, host, sizeof(host), port, sizeof(port),
+	    &errstr) == -1)
+		return fail(err, errlen, "--listen \"%.*s%s\": %s", CUT(spec),
+		    errstr);
+	if (listener_port(port, &ports[i], &errstr) == -1)
+		return fail(err, errlen, "--listen \"%.*s%s\": port "
+		    "\"%.*s%s\" is %s", CUT(spec), CUT(port), errstr);
+	for (k = 0; k < i; k++)
+		if (ports[i] != 0 && strcmp(cfg->listen[k], spec) == 0)
+			return fail(err, errlen, "--listen \"%.*s%s\" given "
+			    "twice", CUT(spec));
+	return OPTIONS_RUN;
+}
+
 /* Check what no single option can: one service, at least one address. */
 static enum options_result
 check(const struct config *cfg, char *err, size_t errlen)
 {
+	int ports[FORKD_MAX_LISTEN];
 	size_t i;
-	char host[256], port[64];
-	const char *errstr;
 
 	if (cfg->nlisten == 0)
 		return fail(err, errlen, "no listen address: give -l "
 		    "[HOST]:PORT");
 	for (i = 0; i < cfg->nlisten; i++)
-		if (listener_split(cfg->listen[i], host, sizeof(host), port,
-		    sizeof(port), &errstr) == -1)
-			return fail(err, errlen, "--listen \"%s\": %s",
-			    cfg->listen[i], errstr);
+		if (check_listen(cfg, i, ports, err, errlen) != OPTIONS_RUN)
+			return OPTIONS_ERROR;
 	if (cfg->builtin != NULL && cfg->program != NULL)
 		return fail(err, errlen, "give either --builtin or a PROGRAM, "
 		    "not both");
@@ -227,6 +285,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->max_children = DEFAULT_MAX_CHILDREN;
 	cfg->grace = DEFAULT_GRACE;
 	cfg->log_target = LOG_TO_SYSLOG;
+	cfg->child_stderr = CHILD_STDERR_INHERIT;
 	if (errlen > 0)
 		err[0] = '\0';
 

@@ -1,6 +1,8 @@
 /*
- * The self-pipe: signal handlers write the signal number as one byte, the
- * poll loop reads it back.  Nothing else ever runs in signal context.
+ * The self-pipe: signal handlers note the signal in a flag and write its
+ * number as one byte, the poll loop reads both back.  The flag is the
+ * truth, the byte only the wake-up: a full pipe loses bytes, never
+ * signals.  Nothing else ever runs in signal context.
  */
 #include "config.h"
 
@@ -14,14 +16,16 @@
 
 static int pipefd[2] = { -1, -1 };
 static sigset_t inherited_ignored;	/* SIG_IGN when forkd started */
+static volatile sig_atomic_t pending[SELFPIPE_NSIG];	/* set by the handler */
 
 /* The signals that travel the pipe. */
 static const int caught[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 #define NCAUGHT	(sizeof(caught) / sizeof(caught[0]))
 
 /*
- * The handler: one byte, errno kept.  A failed write (EAGAIN: the pipe is
- * full) is fine, a wake-up is already pending and the loop reaps all.
+ * The handler: a flag, then one byte, errno kept.  A failed write (EAGAIN:
+ * the pipe is full) is fine: the full pipe is a wake-up already pending,
+ * and the flag says which signal came.
  */
 static void
 selfpipe_handler(int signo)
@@ -30,6 +34,8 @@ selfpipe_handler(int signo)
 	unsigned char b = (unsigned char)signo;
 	ssize_t r;
 
+	if (signo > 0 && signo < SELFPIPE_NSIG)
+		pending[signo] = 1;
 	r = write(pipefd[1], &b, 1);
 	(void)r;
 	errno = saved;
@@ -67,20 +73,28 @@ note_ignored(void)
 
 /*
  * Create the pipe (both ends non-blocking and close-on-exec), install the
- * handlers, ignore SIGPIPE.  -1 with errno on failure.
+ * handlers, ignore SIGPIPE, and unblock the signals forkd handles: a
+ * parent's mask survives exec, and with SIGCHLD or SIGTERM blocked forkd
+ * would never reap or stop.  -1 with errno on failure.
  */
 int
 selfpipe_open(void)
 {
+	sigset_t handled;
 	size_t i;
 
 	note_ignored();
 	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
-	for (i = 0; i < NCAUGHT; i++)
+	sigemptyset(&handled);
+	for (i = 0; i < NCAUGHT; i++) {
 		if (set_handler(caught[i], selfpipe_handler) == -1)
 			return -1;
-	return set_handler(SIGPIPE, SIG_IGN);
+		sigaddset(&handled, caught[i]);
+	}
+	if (set_handler(SIGPIPE, SIG_IGN) == -1)
+		return -1;
+	return sigprocmask(SIG_UNBLOCK, &handled, NULL);
 }
 
 /* The end the poll loop watches. */
@@ -91,14 +105,32 @@ selfpipe_fd(void)
 }
 
 /*
- * Read the pipe until it is empty; seen[signo] is set for each signal that
- * arrived.  Returns the number of bytes read, or -1 on a real error.
+ * Take the flags: seen[signo] is set for each signal that arrived since
+ * the last call, and its flag cleared.  A signal arriving after its flag
+ * was read sets it again and writes a new byte: it is seen next time.
+ */
+static void
+take_flags(unsigned char seen[SELFPIPE_NSIG])
+{
+	size_t i;
+
+	for (i = 0; i < NCAUGHT; i++)
+		if (pending[caught[i]]) {
+			pending[caught[i]] = 0;
+			seen[caught[i]] = 1;
+		}
+}
+
+/*
+ * Read the pipe until it is empty, then take the flags: seen[signo] is
+ * set for each signal that arrived, whether or not its byte fitted in the
+ * pipe.  Returns the number of bytes read, or -1 on a real error.
  */
 int
 selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 {
 	unsigned char buf[256];
-	ssize_t r, i;
+	ssize_t r;
 	int total = 0;
 
 	for (;;) {
@@ -106,14 +138,13 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1 && errno == EAGAIN)
-			return total;
+			break;
 		if (r <= 0)
 			return -1;	/* EOF cannot happen: we hold pipefd[1] */
-		for (i = 0; i < r; i++)
-			if (buf[i] < SELFPIPE_NSIG)
-				seen[buf[i]] = 1;
 		total += (int)r;
 	}
+	take_flags(seen);
+	return total;
 }
 
 /*

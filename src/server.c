@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,7 +88,39 @@ accepting(const struct server *s)
 	    children_count(&s->kids) < (size_t)s->cfg->max_children;
 }
 
-/* Fork a child for the new connection fd; the parent keeps no copy. */
+/* Stop accepting for FORKD_PAUSE_SECS: clients wait in the backlog. */
+static void
+pause_accepting(struct server *s)
+{
+	s->paused = 1;
+	deadline_in(&s->paused_until, FORKD_PAUSE_SECS);
+}
+
+/*
+ * The child could not be started: the connection is dropped and logged.
+ * When no process could be made (fork's EAGAIN: RLIMIT_NPROC, memory),
+ * accepting pauses too, so the clients behind this one wait in the
+ * backlog rather than being accepted and dropped one after another; the
+ * first child reaped ends the pause early.  An exec error (PROGRAM gone
+ * since start) is the admin's to fix: logged at LOG_ERR.
+ */
+static void
+spawn_failed(struct server *s, int error, const char *peer)
+{
+	s->count.fork_failures++;
+	if (spawn_error_is_fork(error)) {
+		log_limited(&s->rl_fork, LOG_WARNING, "fork failed: %s; "
+		    "dropped %s; not accepting for %ds", strerror(error),
+		    peer, FORKD_PAUSE_SECS);
+		pause_accepting(s);
+		s->fork_paused = 1;
+		return;
+	}
+	log_limited(&s->rl_exec, LOG_ERR, "exec %s failed: %s; dropped %s",
+	    s->cfg->program[0], strerror(error), peer);
+}
+
+/* Start a child for the new connection fd; the parent keeps no copy. */
 static void
 serve_one(struct server *s, int fd, const struct sockaddr *sa,
     socklen_t len)
@@ -99,21 +132,19 @@ serve_one(struct server *s, int fd, const struct sockaddr *sa,
 	listener_conninfo(fd, sa, len, &ci);
 	now(&start);
 	pid = spawn_child(s->cfg, fd, &ci);
+	close(fd);
 	if (pid == -1) {
-		s->count.fork_failures++;
-		log_limited(&s->rl_fork, "fork failed: %s; dropped %s",
-		    strerror(errno), ci.peer);
-		close(fd);
+		spawn_failed(s, errno, ci.peer);
 		return;
 	}
-	close(fd);
 	if (children_add(&s->kids, pid, ci.peer, &start) == -1)
 		log_warn("child table: pid %ld untracked", (long)pid);
 	if (log_verbose())
 		log_info("connect %s pid %ld", ci.peer, (long)pid);
 	if (children_count(&s->kids) == (size_t)s->cfg->max_children)
-		log_limited(&s->rl_full, "max-children %d reached: new "
-		    "connections wait in the backlog", s->cfg->max_children);
+		log_limited(&s->rl_full, LOG_NOTICE, "max-children %d "
+		    "reached: new connections wait in the backlog",
+		    s->cfg->max_children);
 }
 
 /*
@@ -141,11 +172,10 @@ accept_batch(struct server *s, const struct listener *l)
 		case ACCEPT_EMPTY:
 			return;
 		case ACCEPT_PAUSE:
-			log_limited(&s->rl_accept, "accept failed: %s; not "
-			    "accepting for %ds", strerror(errno),
-			    FORKD_PAUSE_SECS);
-			s->paused = 1;
-			deadline_in(&s->paused_until, FORKD_PAUSE_SECS);
+			log_limited(&s->rl_accept, LOG_WARNING, "accept "
+			    "failed: %s; not accepting for %ds",
+			    strerror(errno), FORKD_PAUSE_SECS);
+			pause_accepting(s);
 			return;
 		}
 	}
@@ -162,15 +192,62 @@ begin_shutdown(struct server *s)
 	deadline_in(&s->grace_end, s->cfg->grace);
 }
 
+/* The SIGUSR1 line: what forkd is doing and has done. */
+static void
+log_counters(struct server *s)
+{
+	log_info("counters: children %zu, accepted %lu, reaped %lu, "
+	    "refused %lu, fork failures %lu, log dropped %lu",
+	    children_count(&s->kids), s->count.accepted, s->count.reaped,
+	    s->count.refused, s->count.fork_failures, log_dropped());
+}
+
+/* The SIGHUP action. */
+static void
+reload(struct server *s)
+{
+	(void)s;
+	log_info("reload: nothing to reload");
+}
+
+/*
+ * A request (SIGUSR1, SIGHUP) answered at most once a FORKD_REQUEST_MS:
+ * a storm of thousands a second gives a line a second, not thousands.
+ * One that comes too soon is remembered, not lost, and answered when its
+ * time comes (the poll timeout wakes the loop for it).
+ */
+static void
+request(struct server *s, struct request *r, void (*act)(struct server *))
+{
+	struct timespec t;
+
+	now(&t);
+	if (r->next.tv_sec != 0 && timespec_elapsed(&t, &r->next) > 0) {
+		r->pending = 1;
+		return;
+	}
+	r->pending = 0;
+	act(s);
+	r->next = t;
+	r->next.tv_nsec += FORKD_REQUEST_MS * 1000000L;
+	r->next.tv_sec += r->next.tv_nsec / 1000000000L;
+	r->next.tv_nsec %= 1000000000L;
+}
+
 /*
  * Act on the signals the self-pipe carried.  Reap on every wake-up, not
- * only when a SIGCHLD byte was read: if the pipe was ever full, that byte
- * was dropped, and a reap that finds nothing costs one wait4() call.
+ * only when a SIGCHLD was seen: a reap that finds nothing costs one
+ * wait4() call.  A reap ends a pause that a fork failure began: a process
+ * slot is free again.
  */
 static void
 handle_signals(struct server *s, const unsigned char seen[SELFPIPE_NSIG])
 {
-	s->count.reaped += children_reap(&s->kids);
+	size_t reaped = children_reap(&s->kids);
+
+	s->count.reaped += reaped;
+	if (reaped > 0 && s->fork_paused)
+		s->paused = s->fork_paused = 0;
 	if (seen[SIGTERM] || seen[SIGINT]) {
 		if (!s->stopping)
 			begin_shutdown(s);
@@ -178,12 +255,9 @@ handle_signals(struct server *s, const unsigned char seen[SELFPIPE_NSIG])
 			now(&s->grace_end);	/* asked twice: no more grace */
 	}
 	if (seen[SIGHUP])
-		log_info("reload: nothing to reload");
+		request(s, &s->hup, reload);
 	if (seen[SIGUSR1])
-		log_info("counters: children %zu, accepted %lu, reaped %lu, "
-		    "refused %lu, fork failures %lu", children_count(&s->kids),
-		    s->count.accepted, s->count.reaped, s->count.refused,
-		    s->count.fork_failures);
+		request(s, &s->usr1, log_counters);
 }
 
 /* Timers: the end of an accept pause, the grace period, the SIGKILL. */
@@ -193,7 +267,11 @@ handle_deadlines(struct server *s)
 	size_t n = children_count(&s->kids);
 
 	if (s->paused && passed(&s->paused_until))
-		s->paused = 0;
+		s->paused = s->fork_paused = 0;
+	if (s->hup.pending && passed(&s->hup.next))
+		request(s, &s->hup, reload);
+	if (s->usr1.pending && passed(&s->usr1.next))
+		request(s, &s->usr1, log_counters);
 	if (!s->stopping || n == 0)
 		return;
 	if (!s->term_sent && passed(&s->grace_end)) {
@@ -222,39 +300,61 @@ ms_until(const struct timespec *deadline)
 	return secs <= 0 ? 0 : (int)(secs * 1000) + 1;
 }
 
+/* The nearer of timeout t (-1: none) and deadline d, in milliseconds. */
+static int
+nearer(int t, const struct timespec *d)
+{
+	int ms = ms_until(d);
+
+	return t == -1 || ms < t ? ms : t;
+}
+
 /* The poll timeout: the nearest pending deadline, or -1 for none. */
 static int
 poll_timeout(const struct server *s)
 {
-	int t = -1, d;
+	int t = -1;
 
 	if (s->paused)
-		t = ms_until(&s->paused_until);
+		t = nearer(t, &s->paused_until);
+	if (s->hup.pending)
+		t = nearer(t, &s->hup.next);
+	if (s->usr1.pending)
+		t = nearer(t, &s->usr1.next);
 	if (s->stopping && !s->term_sent)
-		d = ms_until(&s->grace_end);
+		t = nearer(t, &s->grace_end);
 	else if (s->term_sent && !s->kill_sent)
-		d = ms_until(&s->kill_at);
-	else
-		d = -1;
-	if (d != -1 && (t == -1 || d < t))
-		t = d;
+		t = nearer(t, &s->kill_at);
 	return t;
 }
 
-/* The pipe first, then the listeners if accepting; returns the count. */
+/*
+ * The pipe first, then the listeners if accepting (*nls of them), then
+ * the log's fd while lines wait for it (at *logi, else -1).  Returns the
+ * count.
+ */
 static nfds_t
-build_pollset(const struct server *s, struct pollfd *pfd)
+build_pollset(const struct server *s, struct pollfd *pfd, nfds_t *nls,
+    nfds_t *logi)
 {
 	nfds_t n = 0;
 	size_t i;
+	int fd;
 
 	pfd[n].fd = selfpipe_fd();
 	pfd[n++].events = POLLIN;
-	if (!accepting(s))
-		return n;
-	for (i = 0; i < s->nls; i++) {
-		pfd[n].fd = s->ls[i].fd;
-		pfd[n++].events = POLLIN;
+	*nls = 0;
+	if (accepting(s))
+		for (i = 0; i < s->nls; i++) {
+			pfd[n].fd = s->ls[i].fd;
+			pfd[n++].events = POLLIN;
+			(*nls)++;
+		}
+	*logi = (nfds_t)-1;
+	if (log_queued() && (fd = log_pollfd()) != -1) {
+		*logi = n;
+		pfd[n].fd = fd;
+		pfd[n++].events = POLLOUT;
 	}
 	return n;
 }
@@ -266,15 +366,15 @@ build_pollset(const struct server *s, struct pollfd *pfd)
 int
 server_loop(struct server *s)
 {
-	struct pollfd pfd[1 + FORKD_MAX_SOCKETS];
+	struct pollfd pfd[2 + FORKD_MAX_SOCKETS];
 	unsigned char seen[SELFPIPE_NSIG];
-	nfds_t n, i;
+	nfds_t n, i, nls, logi;
 
 	for (;;) {
 		handle_deadlines(s);
 		if (s->stopping && children_count(&s->kids) == 0)
 			break;
-		n = build_pollset(s, pfd);
+		n = build_pollset(s, pfd, &nls, &logi);
 		if (poll(pfd, n, poll_timeout(s)) == -1) {
 			if (errno == EINTR)	/* a handler ran: normal */
 				continue;
@@ -289,7 +389,9 @@ server_loop(struct server *s)
 			}
 			handle_signals(s, seen);
 		}
-		for (i = 1; i < n && !s->stopping; i++)
+		if (logi != (nfds_t)-1 && pfd[logi].revents != 0)
+			log_flush();
+		for (i = 1; i <= nls && !s->stopping; i++)
 			if (pfd[i].revents != 0)
 				accept_batch(s, &s->ls[i - 1]);
 	}

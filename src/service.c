@@ -135,24 +135,126 @@ service_chargen(int in, int out)
 	}
 }
 
-/* Read until the end of an HTTP request head (blank line), EOF or full. */
-static void
+/* Whether c may appear in an HTTP token (a method, a header name). */
+static int
+is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* How many bytes of s[0..len) are token characters. */
+static size_t
+token_len(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && is_tchar((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+/*
+ * Whether s[0..len) is a request line: METHOD SP TARGET SP HTTP/d.d,
+ * one space each, a target of visible characters.  *head says if the
+ * method is HEAD.
+ */
+static int
+request_line_ok(const char *s, size_t len, int *head)
+{
+	size_t m, t;
+
+	if ((m = token_len(s, len)) == 0 || m == len || s[m] != ' ')
+		return 0;
+	*head = m == 4 && memcmp(s, "HEAD", 4) == 0;
+	for (t = m + 1; t < len && (unsigned char)s[t] > ' ' &&
+	    s[t] != 0x7f; t++)
+		;
+	if (t == m + 1 || len - t != 9 || s[t] != ' ')
+		return 0;
+	s += t + 1;
+	return memcmp(s, "HTTP/", 5) == 0 && s[5] >= '0' && s[5] <= '9' &&
+	    s[6] == '.' && s[7] >= '0' && s[7] <= '9';
+}
+
+/*
+ * Whether s[0..len) is a header line: NAME ":" VALUE, the value of
+ * visible characters, spaces, tabs and bytes over 127.  A line that
+ * starts with a space or tab (obs-fold) has an empty name: malformed.
+ */
+static int
+header_line_ok(const char *s, size_t len)
+{
+	size_t i, n;
+
+	if ((n = token_len(s, len)) == 0 || n == len || s[n] != ':')
+		return 0;
+	for (i = n + 1; i < len; i++)
+		if (((unsigned char)s[i] < ' ' && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * What the hello built-in makes of the request head in buf[0..len) (pure;
+ * any bytes, no NUL terminator needed): HELLO_BAD as soon as a NUL byte
+ * or a malformed complete line shows, HELLO_INCOMPLETE until a blank line
+ * ends the head, then HELLO_HEAD for a HEAD request, else HELLO_GET.
+ * Lines end in CRLF or LF; blank lines before the request line are
+ * skipped, as RFC 9112 asks.
+ */
+enum hello_head
+service_hello_parse(const char *buf, size_t len)
+{
+	const char *line = buf, *end = buf + len, *nl;
+	size_t n, lines = 0;
+	int head = 0;
+
+	for (;; line = nl + 1) {
+		/* Bytes after the head (a body) may hold NULs, not the head. */
+		nl = memchr(line, '\n', (size_t)(end - line));
+		n = (size_t)((nl != NULL ? nl : end) - line);
+		if (memchr(line, '\0', n) != NULL)
+			return HELLO_BAD;
+		if (nl == NULL)
+			return HELLO_INCOMPLETE;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n == 0 && lines > 0)
+			return head ? HELLO_HEAD : HELLO_GET;
+		if (n > 0 && (lines == 0 ? !request_line_ok(line, n, &head) :
+		    !header_line_ok(line, n)))
+			return HELLO_BAD;
+		if (n > 0)
+			lines++;
+	}
+}
+
+/*
+ * Read the HTTP request head; what service_hello_parse() makes of it.  A
+ * head longer than HELLO_HEAD_MAX is HELLO_BAD.  EOF (or an error) before
+ * the blank line gets the body, as long as nothing malformed came first:
+ * "GET /" and a close is still a health check.
+ */
+static enum hello_head
 read_request_head(int in)
 {
-	char buf[HELLO_HEAD_MAX + 1];
+	char buf[HELLO_HEAD_MAX];
+	enum hello_head h;
 	size_t len = 0;
 	ssize_t r;
 
-	while (len < HELLO_HEAD_MAX) {
-		r = read_some(in, buf + len, HELLO_HEAD_MAX - len);
+	while (len < sizeof(buf)) {
+		r = read_some(in, buf + len, sizeof(buf) - len);
 		if (r <= 0)
-			return;
+			return HELLO_GET;
 		len += (size_t)r;
-		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL ||
-		    strstr(buf, "\n\n") != NULL)
-			return;
+		if ((h = service_hello_parse(buf, len)) != HELLO_INCOMPLETE)
+			return h;
 	}
+	return HELLO_BAD;
 }
 
 /*
@@ -170,20 +272,47 @@ linger(int in)
 		;
 }
 
-/* A minimal HTTP/1.0 answer, for ab, curl and health checks. */
+#define HELLO_BODY	"Hello, World!\n"
+#define BAD_BODY	"Bad Request\n"
+
+/*
+ * A minimal HTTP/1.0 answer, for ab, curl and health checks: the body to
+ * GET and the rest, headers only to HEAD, 400 to a malformed head.
+ */
 static int
 service_hello(int in, int out)
 {
-	static const char reply[] =
+	static const char ok[] =
 	    "HTTP/1.0 200 OK\r\n"
 	    "Content-Type: text/plain\r\n"
 	    "Content-Length: 14\r\n"
 	    "Connection: close\r\n"
 	    "\r\n"
-	    "Hello, World!\n";
+	    HELLO_BODY;
+	static const char bad[] =
+	    "HTTP/1.0 400 Bad Request\r\n"
+	    "Content-Type: text/plain\r\n"
+	    "Content-Length: 12\r\n"
+	    "Connection: close\r\n"
+	    "\r\n"
+	    BAD_BODY;
+	const char *reply = ok;
+	size_t len = sizeof(ok) - 1;
 
-	read_request_head(in);
-	if (write_all(out, reply, sizeof(reply) - 1) == -1)
+	_Static_assert(sizeof(HELLO_BODY) - 1 == 14, "Content-Length");
+	_Static_assert(sizeof(BAD_BODY) - 1 == 12, "Content-Length");
+	switch (read_request_head(in)) {
+	case HELLO_HEAD:
+		len -= sizeof(HELLO_BODY) - 1;
+		break;
+	case HELLO_BAD:
+		reply = bad;
+		len = sizeof(bad) - 1;
+		break;
+	default:
+		break;
+	}
+	if (write_all(out, reply, len) == -1)
 		return io_status();
 	shutdown(out, SHUT_WR);
 	linger(in);

@@ -1,30 +1,228 @@
 /*
- * fork() and everything a child does before it serves: signals back to
- * default, forkd's fds closed, the connection on fds 0 and 1, the UCSPI
- * environment, then the built-in or execvp().
+ * Starting a child for a connection.  Exec mode uses posix_spawn(): glibc
+ * clones with CLONE_VM | CLONE_VFORK, so no page tables are copied and
+ * nothing is copied on write, and an exec error comes back to the parent
+ * as the return value.  Everything the child needs (its environment, its
+ * file actions, its signal state, PROGRAM's path) is prepared once at
+ * start, in spawn_init(); per connection only the UCSPI values change.
+ * Built-ins need forkd's own code in the child, so they fork().
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 #include <libutil.h>
 
 #include "forkd.h"
 
-static struct pidfh *child_pidfh;	/* closed in every child */
+extern char **environ;
+
+/* Variables forkd sets for each connection, or must never pass on. */
+static const char *const ucspi_names[] = {
+	"PROTO", "TCPLOCALIP", "TCPLOCALPORT", "TCPREMOTEIP", "TCPREMOTEPORT",
+	"TCPLOCALHOST", "TCPREMOTEHOST", "TCPREMOTEINFO",
+};
+#define NUCSPI_SET	5	/* the first five are set, the rest dropped */
+
+static struct pidfh *child_pidfh;	/* closed in every forked child */
+static char program_path[PATH_MAX];	/* PROGRAM as found at start */
+
+/* What posix_spawn needs, built once. */
+static posix_spawnattr_t spawn_attr;
+static posix_spawn_file_actions_t spawn_actions;
+static int spawn_ready;
+static int null_fd = -1;	/* /dev/null, for --child-stderr null */
+static int conn_slot = -1;	/* the connection is put here to spawn */
+
+/* The exec'd program's environment: forkd's, then the UCSPI variables. */
+static char **child_env;
+static char env_local_ip[sizeof("TCPLOCALIP=") + INET6_ADDRSTRLEN];
+static char env_local_port[sizeof("TCPLOCALPORT=") + 8];
+static char env_remote_ip[sizeof("TCPREMOTEIP=") + INET6_ADDRSTRLEN];
+static char env_remote_port[sizeof("TCPREMOTEPORT=") + 8];
 
 /* The pidfile handle children must close (not remove: it is the parent's). */
 void
 spawn_set_pidfile(struct pidfh *pfh)
 {
 	child_pidfh = pfh;
+}
+
+/* Whether the environment entry "NAME=value" is one forkd sets or drops. */
+static int
+is_ucspi(const char *entry)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(ucspi_names) / sizeof(ucspi_names[0]); i++) {
+		n = strlen(ucspi_names[i]);
+		if (strncmp(entry, ucspi_names[i], n) == 0 && entry[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Build the child's environment once: forkd's own without any UCSPI
+ * variable (never pass on values forkd did not establish), then the five
+ * it sets, whose values spawn_child() writes in place per connection.
+ */
+static int
+build_environment(void)
+{
+	size_t n = 0, i, k = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	child_env = reallocarray(NULL, n + NUCSPI_SET + 1, sizeof(char *));
+	if (child_env == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!is_ucspi(environ[i]))
+			child_env[k++] = environ[i];
+	child_env[k++] = (char *)"PROTO=TCP";
+	child_env[k++] = env_local_ip;
+	child_env[k++] = env_local_port;
+	child_env[k++] = env_remote_ip;
+	child_env[k++] = env_remote_port;
+	child_env[k] = NULL;
+	return 0;
+}
+
+/*
+ * The child's set-up, as posix_spawn attributes and file actions: its own
+ * session (so a terminal's ^C reaches forkd alone, and forkd can signal
+ * the child's whole process group), every signal at its default and an
+ * empty mask, the connection on fds 0 and 1 (and 2 if asked), nothing of
+ * forkd's beyond fd 2.  The connection is always dup'ed onto conn_slot
+ * first, so that these actions never change and nothing is allocated per
+ * connection.
+ */
+static int
+build_actions(enum child_stderr err)
+{
+	sigset_t all, none;
+	int e;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	if ((e = posix_spawnattr_init(&spawn_attr)) != 0 ||
+	    (e = posix_spawnattr_setflags(&spawn_attr, POSIX_SPAWN_SETSID |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) != 0 ||
+	    (e = posix_spawnattr_setsigdefault(&spawn_attr, &all)) != 0 ||
+	    (e = posix_spawnattr_setsigmask(&spawn_attr, &none)) != 0 ||
+	    (e = posix_spawn_file_actions_init(&spawn_actions)) != 0)
+		goto fail;
+	spawn_ready = 1;
+	if ((e = posix_spawn_file_actions_adddup2(&spawn_actions, conn_slot,
+	    0)) != 0 || (e = posix_spawn_file_actions_adddup2(&spawn_actions,
+	    conn_slot, 1)) != 0)
+		goto fail;
+	if (err == CHILD_STDERR_SOCKET)
+		e = posix_spawn_file_actions_adddup2(&spawn_actions,
+		    conn_slot, 2);
+	else if (err == CHILD_STDERR_NULL)
+		e = posix_spawn_file_actions_adddup2(&spawn_actions,
+		    null_fd, 2);
+	if (e != 0 ||
+	    (e = posix_spawn_file_actions_addclosefrom_np(&spawn_actions,
+	    3)) != 0)
+		goto fail;
+	return 0;
+fail:
+	errno = e;
+	return -1;
+}
+
+/*
+ * Prepare exec mode once, at start: PROGRAM's path (checked and found
+ * as execvp would), /dev/null and the connection's slot, the environment,
+ * the attributes.  Returns 0, or a sysexits status with err filled.
+ */
+int
+spawn_init(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->program == NULL)
+		return 0;
+	if (spawn_find_program(cfg->program[0], program_path,
+	    sizeof(program_path), err, errlen) == -1)
+		return EX_NOINPUT;
+	if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    (conn_slot = fcntl(null_fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    build_environment() == -1 || build_actions(cfg->child_stderr) == -1) {
+		snprintf(err, errlen, "preparing to spawn %s: %s",
+		    cfg->program[0], strerror(errno));
+		spawn_free();
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+/* Undo spawn_init() (at exit: valgrind checks nothing is left). */
+void
+spawn_free(void)
+{
+	if (spawn_ready) {
+		posix_spawnattr_destroy(&spawn_attr);
+		posix_spawn_file_actions_destroy(&spawn_actions);
+		spawn_ready = 0;
+	}
+	free(child_env);
+	child_env = NULL;
+	if (conn_slot != -1)
+		close(conn_slot);
+	if (null_fd != -1)
+		close(null_fd);
+	conn_slot = null_fd = -1;
+}
+
+/* "NAME=value" into buf, whose NAME= prefix is name. */
+static void
+set_value(char *buf, size_t len, const char *name, const char *value)
+{
+	snprintf(buf, len, "%s=%s", name, value);
+}
+
+/*
+ * Spawn PROGRAM for conn.  Returns the pid, or -1 with errno: EAGAIN or
+ * ENOMEM when no process could be made, else the exec error (ENOENT,
+ * EACCES, ...), which glibc's posix_spawn reports from the child.
+ */
+static pid_t
+spawn_program(const struct config *cfg, int conn, const struct conninfo *ci)
+{
+	pid_t pid;
+	int e;
+
+	set_value(env_local_ip, sizeof(env_local_ip), "TCPLOCALIP",
+	    ci->local_ip);
+	set_value(env_local_port, sizeof(env_local_port), "TCPLOCALPORT",
+	    ci->local_port);
+	set_value(env_remote_ip, sizeof(env_remote_ip), "TCPREMOTEIP",
+	    ci->remote_ip);
+	set_value(env_remote_port, sizeof(env_remote_port), "TCPREMOTEPORT",
+	    ci->remote_port);
+	if (dup3(conn, conn_slot, O_CLOEXEC) == -1)
+		return -1;
+	e = posix_spawn(&pid, program_path, &spawn_actions, &spawn_attr,
+	    cfg->program, child_env);
+	/* Give the slot back to /dev/null: forkd keeps no copy of conn. */
+	dup3(null_fd, conn_slot, O_CLOEXEC);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return pid;
 }
 
 /* Put the connection on fd 0 and 1; fds 0-2 are always open, so conn > 2. */
@@ -38,62 +236,39 @@ child_stdio(int conn)
 	return 0;
 }
 
-/* The UCSPI variables (tcpserver's names) for the program. */
-static int
-child_environment(const struct conninfo *ci)
-{
-	if (setenv("PROTO", "TCP", 1) == -1 ||
-	    setenv("TCPLOCALIP", ci->local_ip, 1) == -1 ||
-	    setenv("TCPLOCALPORT", ci->local_port, 1) == -1 ||
-	    setenv("TCPREMOTEIP", ci->remote_ip, 1) == -1 ||
-	    setenv("TCPREMOTEPORT", ci->remote_port, 1) == -1)
-		return -1;
-	/* Never pass on values forkd did not establish itself. */
-	unsetenv("TCPLOCALHOST");
-	unsetenv("TCPREMOTEHOST");
-	unsetenv("TCPREMOTEINFO");
-	return 0;
-}
-
 /*
- * The child, from fork() to serving; never returns.  closefrom(3) closes
- * the listeners and anything else of forkd's: the built-in path never
- * execs, so close-on-exec alone would leave them open there.
+ * A forked child, from fork() to serving a built-in; never returns.  Its
+ * own session first, while every signal is still blocked.  closefrom(3)
+ * closes the listeners and anything else of forkd's: the built-in path
+ * never execs, so close-on-exec alone would leave them open.
  */
 static void
-child_main(const struct config *cfg, int conn, const struct conninfo *ci)
+child_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 {
 	const struct service *svc;
 
-	if (selfpipe_child_reset() == -1)
+	if (setsid() == -1 || selfpipe_child_reset() == -1)
 		_exit(126);
 	if (child_pidfh != NULL)
 		pidfile_close(child_pidfh);
 	log_close();
-	if (child_stdio(conn) == -1 || child_environment(ci) == -1)
+	if (child_stdio(conn) == -1)
 		_exit(126);
 	closefrom(3);
-	if (cfg->builtin != NULL) {
-		setproctitle("%s %s", cfg->builtin, ci->peer);
-		svc = service_find(cfg->builtin);
-		/* A client that leaves must end write() with EPIPE, not kill us. */
-		signal(SIGPIPE, SIG_IGN);
-		_exit(svc->serve(0, 1));
-	}
-	setproctitle("%s %s", cfg->program[0], ci->peer);
-	execvp(cfg->program[0], cfg->program);
-	fprintf(stderr, "forkd: exec %s: %s\n", cfg->program[0],
-	    strerror(errno));
-	_exit(127);
+	setproctitle("%s %s", cfg->builtin, ci->peer);
+	svc = service_find(cfg->builtin);
+	/* A client that leaves must end write() with EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	_exit(svc->serve(0, 1));
 }
 
 /*
- * Fork a child to serve conn.  All signals are blocked across fork() so
- * that no forkd handler can ever run in the child; the parent's mask is
- * restored before returning.  Returns the pid, or -1 with errno.
+ * Fork a child to serve a built-in on conn.  All signals are blocked
+ * across fork() so that no forkd handler can ever run in the child; the
+ * parent's mask is restored before returning.  The pid, or -1 with errno.
  */
-pid_t
-spawn_child(const struct config *cfg, int conn, const struct conninfo *ci)
+static pid_t
+spawn_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -104,14 +279,30 @@ spawn_child(const struct config *cfg, int conn, const struct conninfo *ci)
 		return -1;
 	pid = fork();
 	if (pid == 0)
-		child_main(cfg, conn, ci);
+		child_builtin(cfg, conn, ci);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;
 }
 
-/* 0 if path is an executable regular file. */
+/* Start the child serving conn; the pid, or -1 with errno. */
+pid_t
+spawn_child(const struct config *cfg, int conn, const struct conninfo *ci)
+{
+	if (cfg->builtin != NULL)
+		return spawn_builtin(cfg, conn, ci);
+	return spawn_program(cfg, conn, ci);
+}
+
+/* Whether a failed spawn_child() made no process at all (back off). */
+int
+spawn_error_is_fork(int error)
+{
+	return error == EAGAIN || error == ENOMEM;
+}
+
+/* 0 if path is an executable regular file, else -1 with errno. */
 static int
 executable(const char *path)
 {
@@ -119,6 +310,10 @@ executable(const char *path)
 
 	if (stat(path, &st) == -1)
 		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		errno = EACCES;
 		return -1;
@@ -127,31 +322,86 @@ executable(const char *path)
 }
 
 /*
- * Check at start that PROGRAM can be exec'd, as execvp would find it, so
- * that a typo fails once, loudly, instead of in every child.
+ * Check a script's "#!" line: its interpreter must be executable too, or
+ * every child would fail with a puzzling "No such file or directory".
+ * 0 if path is not a script or its interpreter is fine.
+ */
+static int
+check_interpreter(const char *path, char *err, size_t errlen)
+{
+	char line[PATH_MAX + 3], *interp, *end;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;	/* exec reads it, not us: let exec decide */
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	interp = line + 2 + strspn(line + 2, " \t");
+	end = interp + strcspn(interp, " \t\n");
+	if (*end != ' ' && *end != '\t' && *end != '\n') {
+		snprintf(err, errlen, "%s: #! line too long", path);
+		return -1;
+	}
+	*end = '\0';
+	if (*interp == '\0') {
+		snprintf(err, errlen, "%s: #! line names no interpreter", path);
+		return -1;
+	}
+	if (executable(interp) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: interpreter %s: %s", path, interp,
+	    strerror(errno));
+	return -1;
+}
+
+/* path checked as a PROGRAM: executable, and its interpreter too. */
+static int
+usable(const char *path, char *err, size_t errlen)
+{
+	if (executable(path) == -1) {
+		if (errno == EISDIR)
+			snprintf(err, errlen, "%s: is a directory", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return check_interpreter(path, err, errlen);
+}
+
+/*
+ * Find PROGRAM as execvp would (a name with a slash as is, else along
+ * PATH) and check it at start, so that a typo fails once, loudly, instead
+ * of in every child.  The path found goes to out.  -1 with err.
  */
 int
-spawn_check_program(const char *prog, char *err, size_t errlen)
+spawn_find_program(const char *prog, char *out, size_t outlen, char *err,
+    size_t errlen)
 {
-	char path[PATH_MAX];
 	const char *dirs, *p, *end;
 	size_t n;
 
 	if (strchr(prog, '/') != NULL) {
-		if (executable(prog) == 0)
-			return 0;
-		snprintf(err, errlen, "%s: %s", prog, strerror(errno));
-		return -1;
+		if (usable(prog, err, errlen) == -1)
+			return -1;
+		if (snprintf(out, outlen, "%s", prog) >= (int)outlen) {
+			snprintf(err, errlen, "%.64s...: path too long", prog);
+			return -1;
+		}
+		return 0;
 	}
 	if ((dirs = getenv("PATH")) == NULL)
 		dirs = "/usr/local/bin:/usr/bin:/bin";
 	for (p = dirs; ; p = end + 1) {
 		end = strchrnul(p, ':');
 		n = (size_t)(end - p);
-		if (snprintf(path, sizeof(path), "%.*s%s%s", (int)n, p,
-		    n > 0 ? "/" : "./", prog) < (int)sizeof(path) &&
-		    executable(path) == 0)
-			return 0;
+		if (snprintf(out, outlen, "%.*s%s%s", (int)n, p,
+		    n > 0 ? "/" : "./", prog) < (int)outlen &&
+		    executable(out) == 0)
+			return usable(out, err, errlen);
 		if (*end == '\0')
 			break;
 	}

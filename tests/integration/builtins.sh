@@ -1,11 +1,12 @@
 #!/bin/bash
-# The built-in services over real TCP: echo, upper, daytime, hello, discard,
-# chargen; every connection is reaped and leaves no zombie.
+# The built-in services over real TCP: echo, upper, daytime, hello (GET,
+# HEAD, 400 for malformed heads), discard, chargen; every connection is
+# reaped and leaves no zombie.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 22
+plan 28
 H=127.0.0.1
 
 # echo -----------------------------------------------------------------
@@ -67,6 +68,37 @@ check "hello: status line is HTTP/1.0 200" grep -qE $'^HTTP/1\\.0 200( .*)?\r$' 
 check "hello: Content-Type is text/plain" grep -qiE '^content-type: *text/plain' "$T/hello"
 check_eq "hello: the body after the blank line is 'Hello, World!'" \
 	"$(sed '1,/^\r\{0,1\}$/d' "$T/hello")" "Hello, World!"
+check_eq "hello: curl -s gets 'Hello, World!'" \
+	"$(curl -s --max-time 10 "http://$H:$PORT/" 2>>"$T/client.err")" "Hello, World!"
+
+# Succeed if the headers in FILE say STATUS, Content-Length LEN and Connection: close.
+headers_are() {
+	grep -qE "^HTTP/1\\.0 $2"$'( .*)?\r$' <(head -n 1 "$1") &&
+		grep -qx "Content-Length: $3"$'\r' "$1" && grep -qx $'Connection: close\r' "$1"
+}
+curl -sI --max-time 10 "http://$H:$PORT/" >"$T/head.curl" 2>>"$T/client.err"
+check "hello: curl -sI gets 200 with Content-Length: 14 and Connection: close" \
+	headers_are "$T/head.curl" 200 14
+# curl -I would not read a body even if one came: look at the raw bytes.
+printf 'HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n' >"$T/head.req"
+talk "$H" "$PORT" "$T/head.req" "$T/head.out"
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n' \
+	>"$T/head.want"
+check "hello: HEAD gets the headers and nothing after the blank line" cmp -s "$T/head.want" "$T/head.out"
+
+# Succeed if the answer in FILE is a 400 with its length, Connection: close and body.
+is_400() {
+	headers_are "$1" '400 Bad Request' 12 && [ "$(sed '1,/^\r$/d' "$1")" = "Bad Request" ]
+}
+printf 'GET / HTTP/1.0\r\nHost: a\0b\r\n\r\n' >"$T/nul.req"
+talk "$H" "$PORT" "$T/nul.req" "$T/nul.out"
+check "hello: a NUL byte in the head gets 400 Bad Request" is_400 "$T/nul.out"
+printf 'GET  / HTTP/1.0\r\n\r\n' >"$T/badline.req"
+talk "$H" "$PORT" "$T/badline.req" "$T/badline.out"
+check "hello: a malformed request line gets 400 Bad Request" is_400 "$T/badline.out"
+{ printf 'GET / HTTP/1.0\r\nX: '; head -c 9000 /dev/zero | tr '\0' a; } >"$T/long.req"
+talk "$H" "$PORT" "$T/long.req" "$T/long.out"
+check "hello: a head longer than 8 KiB gets 400 Bad Request" is_400 "$T/long.out"
 
 # discard --------------------------------------------------------------
 start_forkd -l "$H:0" -b discard

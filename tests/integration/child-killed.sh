@@ -19,7 +19,7 @@ check_eq "that pid is a child of forkd" "$(child_pids "$FORKD_PID")" "$cpid"
 kill -KILL "$cpid"
 log_wait 1 'reaped pid '
 check "reaped line: 'reaped pid $cpid $peer signal 9 after ...'" \
-	log_has 1 "reaped pid $cpid $peer signal 9 after [0-9]+\.[0-9]{3}s cpu [0-9.]+s maxrss [0-9]+k$"
+	log_has 1 "reaped pid $cpid $peer signal 9 \(KILL\) after [0-9]+\.[0-9]{3}s cpu [0-9.]+s maxrss [0-9]+k$"
 check_eq "0 zombies" "$(zombies "$FORKD_PID")" 0
 check "forkd is still running" alive "$FORKD_PID"
 

@@ -1,12 +1,13 @@
 #!/bin/bash
 # Exec mode: what the program sees (UCSPI variables, fds 0 1 2 only, fd 2 =
-# forkd's stderr, empty signal mask, nothing ignored), exec failure in the
-# child, and PROGRAM's own options left to PROGRAM.
+# forkd's stderr, empty signal mask, nothing ignored), exec failure logged
+# by forkd, PROGRAM and its #! interpreter checked at start, where
+# --child-stderr sends fd 2, and PROGRAM's own options left to PROGRAM.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 19
+plan 26
 H=127.0.0.1
 
 # The variables forkd must remove are set in its own environment.
@@ -61,16 +62,56 @@ diag "SigIgn: $ign (forkd started with HUP QUIT USR2 ALRM TERM PIPE RTMIN+6 igno
 check "inherited SIG_IGN (HUP QUIT USR2 ALRM TERM PIPE RTMIN+6) is reset" none_ignored "$ign"
 check_eq "and the mask is still empty" "$(field 'SigBlk:[[:space:]]*')" 0000000000000000
 
-# PROGRAM disappears after start: the child reports the exec failure, exits 127.
+# PROGRAM disappears after start: the exec error reaches forkd's log (not
+# only a child's fd 2, which is /dev/null under -d), at LOG_ERR.
 cp "$HELPERS/fd-report" "$T/prog"
 start_forkd -l "$H:0" "$T/prog"
 rm -f "$T/prog"
 talk "$H" "$PORT" /dev/null "$T/prog.out"
-log_wait 1 'reaped pid '
-check "failed exec: the child exits 127" log_has 1 "reaped pid [0-9]+ $H:[0-9]+ exit 127 after "
-check "failed exec: 'forkd: exec $T/prog: No such file or directory' on stderr" \
-	grep -qxF "forkd: exec $T/prog: No such file or directory" "$FORKD_ERR"
+check "failed exec: 'exec $T/prog failed: No such file or directory; dropped $H:PORT' logged" \
+	log_wait 1 "exec $T/prog failed: No such file or directory; dropped $H:[0-9]+$"
+check "failed exec: logged at daemon.err (<27>)" \
+	grep -qE "^<27>.* forkd\[$FORKD_PID\]: exec $T/prog failed: " "$SYSLOG"
 check_eq "failed exec: the client gets nothing" "$(wc -c <"$T/prog.out")" 0
+check_eq "failed exec: counted as a failure to start a child, no child left" \
+	"$(counters) $(zombies "$FORKD_PID")" \
+	"counters: children 0, accepted 1, reaped 0, refused 0, fork failures 1, log dropped 0 0"
+
+# PROGRAM is checked at start, its #! line too: exit 66, naming the reason.
+printf '#!/nonexistent/bin/sh\necho hi\n' >"$T/script"
+chmod +x "$T/script"
+timeout -k 1 10 "$FORKD" -l "$H:0" "$T/script" </dev/null >/dev/null 2>"$T/script.err"
+check_eq "a script whose interpreter is missing: exit 66 naming the interpreter" \
+	"$? $(cat "$T/script.err")" \
+	"66 forkd: $T/script: interpreter /nonexistent/bin/sh: No such file or directory"
+mkdir "$T/dir"
+timeout -k 1 10 "$FORKD" -l "$H:0" "$T/dir" </dev/null >/dev/null 2>"$T/dir.err"
+check_eq "a directory as PROGRAM: exit 66, 'is a directory'" \
+	"$? $(cat "$T/dir.err")" "66 forkd: $T/dir: is a directory"
+# shellcheck disable=SC2016 # $1 is the script's, not ours
+printf '#!/bin/sh\necho "script ran with $1"\n' >"$T/good"
+chmod +x "$T/good"
+start_forkd -l "$H:0" "$T/good" arg1
+talk "$H" "$PORT" /dev/null "$T/good.out"
+check_eq "a script whose interpreter exists runs" "$(cat "$T/good.out")" "script ran with arg1"
+
+# --child-stderr: where the program's fd 2 goes.
+errprog=(/bin/sh -c 'echo "to stderr" >&2; echo "to stdout"')
+start_forkd -L stderr -l "$H:0" -- "${errprog[@]}"
+talk "$H" "$PORT" /dev/null "$T/inherit.out"
+log_wait 1 'reaped pid '
+check_eq "--child-stderr inherit (default): the client gets stdout only, forkd's stderr the rest" \
+	"$(cat "$T/inherit.out") / $(grep -c '^to stderr$' "$FORKD_ERR")" "to stdout / 1"
+start_forkd -L stderr --child-stderr null -l "$H:0" -- "${errprog[@]}"
+talk "$H" "$PORT" /dev/null "$T/null.out"
+log_wait 1 'reaped pid '
+check_eq "--child-stderr null: stderr goes nowhere" \
+	"$(cat "$T/null.out") / $(grep -c '^to stderr$' "$FORKD_ERR")" "to stdout / 0"
+start_forkd -L stderr --child-stderr socket -l "$H:0" -- "${errprog[@]}"
+talk "$H" "$PORT" /dev/null "$T/socket.out"
+log_wait 1 'reaped pid '
+check_eq "--child-stderr socket: the client gets both" \
+	"$(sort "$T/socket.out" | tr '\n' ' ')/ $(grep -c '^to stderr$' "$FORKD_ERR")" "to stderr to stdout / 0"
 
 # Options after PROGRAM belong to PROGRAM (-n and -v go to echo, not forkd).
 start_forkd -l "$H:0" /bin/echo -n -v hello

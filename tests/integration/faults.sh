@@ -2,13 +2,15 @@
 # Faults never spin or kill the server: accept failing with EMFILE pauses
 # accepting (the client waits in the backlog and is served once fds are
 # back); fork failing with EAGAIN drops that one connection, logs it, and
-# the server goes on.  The limits are changed on the running forkd with
+# pauses accepting too, so the clients behind it wait instead of being
+# dropped one by one; the server goes on once the limit is lifted.  The limits are changed on the running forkd with
 # prlimit --pid, so the faults are the kernel's own, not simulated.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 14
+plan 16
+clients=()
 H=127.0.0.1
 
 # Print utime + stime of PID in clock ticks.
@@ -75,13 +77,38 @@ as_uid() { setpriv --reuid="$uid" --regid="$uid" --clear-groups "$@"; }
 as_uid prlimit --pid "$FORKD_PID" --nproc=1: || bail "prlimit --nproc failed"
 talk_line "$H" "$PORT" 'dropped?' >"$T/eagain.out"
 check_eq "the client gets EOF, no reply" "$(cat "$T/eagain.out")" ""
-check "fork EAGAIN is logged with the dropped peer" \
-	log_wait 1 "^fork failed: Resource temporarily unavailable; dropped $H:[0-9]+$"
+check "fork EAGAIN is logged with the dropped peer and the pause" \
+	log_wait 1 "^fork failed: Resource temporarily unavailable; dropped $H:[0-9]+; not accepting for 1s$"
+# 20 clients while fork keeps failing: forkd backs off, so they wait in
+# the backlog (patient clients: -t 30) instead of being accepted and
+# dropped one after another; one more is dropped per pause at most.
+for ((i = 0; i < 20; i++)); do
+	printf 'client %d\n' "$i" >"$T/nproc.$i.in"
+	timeout -k 1 40 socat -t 30 - "TCP:$H:$PORT" <"$T/nproc.$i.in" \
+		>"$T/nproc.$i.out" 2>>"$T/client.err" &
+	track "$!"
+	clients+=("$!")
+done
+# Print forkd's fork failures so far (from a fresh counters line).
+fork_failures() { counters | sed -nE 's/.*fork failures ([0-9]+),.*/\1/p'; }
+# Succeed once fork has failed at least N times.
+failures_reach() { [ "$(fork_failures)" -ge "$1" ]; }
+wait_for -t 10 failures_reach 3
+during=$(fork_failures)
+diag "fork failures with 20 clients knocking: $during"
+check "backing off: few of the 20 are dropped (fork failures $during <= 10)" [ "$during" -le 10 ]
 as_uid prlimit --pid "$FORKD_PID" --nproc=100: || bail "prlimit --nproc=100 failed"
+wait "${clients[@]}"
+served=0
+for ((i = 0; i < 20; i++)); do cmp -s "$T/nproc.$i.in" "$T/nproc.$i.out" && served=$((served + 1)); done
+final=$(fork_failures)
+diag "served $served of 20; fork failures $final in all"
+check_eq "once the limit is lifted, every client still waiting is served" \
+	"$served" $((21 - final))
 check_eq "the next client is served" "$(talk_line "$H" "$PORT" again)" again
-check "counters: 2 accepted, 1 reaped, 1 fork failure" \
-	grep -qx 'counters: children 0, accepted 2, reaped 1, refused 0, fork failures 1' \
-	<<<"$(wait_for log_has 1 'reaped pid' && counters)"
+wait_for log_has $((22 - final)) 'reaped pid'
+check_eq "counters: 22 accepted, reaped = accepted - fork failures" "$(counters)" \
+	"counters: children 0, accepted 22, reaped $((22 - final)), refused 0, fork failures $final, log dropped 0"
 check_eq "0 zombies" "$(zombies "$FORKD_PID")" 0
 stop_forkd
 check_eq "forkd (as uid $uid) exits 0" "$FORKD_RC" 0

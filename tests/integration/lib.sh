@@ -109,6 +109,9 @@ children_is() { [ "$(children "$1")" -eq "$2" ]; }
 # Print how many children of PID are zombies.
 zombies() { local c; c=$(child_counts "$1"); echo "${c#* }"; }
 
+# Succeed if PID has no child left, live or zombie.
+no_children() { [ "$(child_counts "$1")" = "0 0" ]; }
+
 # Sample PID's children every millisecond (proc-sample) until file STOP
 # exists; it writes "MAXLIVE MAXZOMBIES SAMPLES" to OUT. Tracked; returns at once.
 sample_children() {
@@ -207,7 +210,7 @@ trap lib_cleanup EXIT
 trap 'exit 1' TERM INT HUP
 T=$(mktemp -d "${TMPDIR:-/tmp}/forkd-it.XXXXXX") || bail "mktemp -d failed"
 [ -x "$FORKD" ] || bail "no forkd binary at $FORKD"
-for i in syslog-sink conn-hold fd-report proc-sample; do
+for i in syslog-sink conn-hold fd-report proc-sample conn-many; do
 	[ -x "$HELPERS/$i" ] || bail "helper $HELPERS/$i not built"
 done
 lib_private_dev || bail "cannot set up a private /dev"
@@ -339,6 +342,13 @@ hold_ready() { grep -qx "open $2" "$1" || not_alive "$3"; }
 hold_close() {
 	local pid=${1:-$HOLD_PID}
 	kill -TERM "$pid" && wait_for not_alive "$pid"
+}
+
+# Make N echo round trips to HOST PORT, CONC connections at a time (conn-many),
+# each bounded by its own timeout and the whole run by LIMIT seconds (default
+# 60); print its "ok K failed M" line; fail unless all N succeeded.
+conn_many() {
+	timeout -k 2 "${5:-60}" "$HELPERS/conn-many" "$1" "$2" "$3" "$4" 2>>"$T/client.err"
 }
 
 # Print HOST as socat wants it (IPv6 literals in brackets).

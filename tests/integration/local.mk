@@ -17,7 +17,11 @@ INTEGRATION_TESTS = \
 	tests/integration/sigchld-load.sh \
 	tests/integration/log-targets.sh \
 	tests/integration/faults.sh \
-	tests/integration/valgrind.sh
+	tests/integration/valgrind.sh \
+	tests/integration/log-stall.sh \
+	tests/integration/rsyslog.sh \
+	tests/integration/process-groups.sh \
+	tests/integration/signal-state.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
@@ -29,10 +33,12 @@ check_PROGRAMS += \
 	tests/integration/syslog-sink \
 	tests/integration/conn-hold \
 	tests/integration/fd-report \
-	tests/integration/proc-sample
+	tests/integration/proc-sample \
+	tests/integration/conn-many
 tests_integration_syslog_sink_SOURCES = tests/integration/syslog-sink.c \
 	tests/integration/stop-signals.h
 tests_integration_conn_hold_SOURCES = tests/integration/conn-hold.c \
 	tests/integration/stop-signals.h
 tests_integration_fd_report_SOURCES = tests/integration/fd-report.c
 tests_integration_proc_sample_SOURCES = tests/integration/proc-sample.c
+tests_integration_conn_many_SOURCES = tests/integration/conn-many.c

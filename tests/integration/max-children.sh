@@ -38,7 +38,7 @@ exec 4<&-
 log_wait 2 'reaped pid '
 line=$(counters)
 check_eq "2 reaped lines" "$(log_count 'reaped pid ')" 2
-check_eq "nothing dropped" "$(log_count '.*dropped')" 0
+check_eq "nothing dropped" "$(log_count '.*; dropped |log: ')" 0
 check_eq "counters: 2 accepted, 2 reaped, 0 refused" "$line" \
-	"counters: children 0, accepted 2, reaped 2, refused 0, fork failures 0"
+	"counters: children 0, accepted 2, reaped 2, refused 0, fork failures 0, log dropped 0"
 check_eq "0 zombies" "$(zombies "$FORKD_PID")" 0

@@ -87,7 +87,7 @@ check "then 'SIGKILL to 1 children'" log_wait -t 10 1 'SIGKILL to 1 children$'
 forkd_exit_status 10
 elapsed=$(($(now_ms) - t0))
 diag "forkd exited ${elapsed} ms after SIGTERM"
-check "the child is reaped as 'signal 9'" log_has 1 "reaped pid [0-9]+ $H:[0-9]+ signal 9 after "
+check "the child is reaped as 'signal 9'" log_has 1 "reaped pid [0-9]+ $H:[0-9]+ signal 9 \(KILL\) after "
 check_eq "exit status 0, between 5 s and 9 s after SIGTERM" \
 	"$FORKD_RC $((elapsed >= 4900 && elapsed <= 9000))" "0 1"
 hold_close

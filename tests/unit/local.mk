@@ -56,4 +56,14 @@ tests_unit_test_service_SOURCES = tests/unit/test_service.c tests/unit/check.h
 tests_unit_test_service_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_service_LDADD = $(UNIT_LDADD)
 
+# The log path: the non-blocking syslog sender and stderr writer, drop
+# counts, priorities and rate limits, against real sockets and pipes;
+# connect is wrapped (and passed through) to count reconnect attempts.
+check_PROGRAMS += tests/unit/test_log
+TESTS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c tests/unit/check.h
+tests_unit_test_log_CFLAGS = $(UNIT_WRAP_CFLAGS)
+tests_unit_test_log_LDFLAGS = -Wl,--wrap=connect
+tests_unit_test_log_LDADD = $(UNIT_LDADD)
+
 endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -69,7 +70,7 @@ static const struct timespec t0 = { 100, 0 };
 static void
 test_add_remove(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	struct timespec ts = { 5, 6 };
 	struct child out;
 
@@ -112,7 +113,7 @@ test_add_remove(void **state)
 static void
 test_growth(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	struct child out;
 	char peer[FORKD_ADDRSTRLEN];
 	pid_t pid;
@@ -145,11 +146,62 @@ test_growth(void **state)
 	children_free(&t);
 }
 
+/*
+ * Proves the pid hash against a plain reference under churn: 200,000
+ * random adds and removes of pids that collide on purpose (multiples of
+ * 4096, and neighbours), with the table growing and shrinking through
+ * the sizes; every remove finds exactly what the reference holds.
+ */
+static void
+test_hash_churn(void **state)
+{
+	static unsigned char live[1 << 15];	/* reference: pid index alive */
+	struct children t = { 0 };
+	struct child out;
+	unsigned seed = 12345;
+	size_t n = 0, k;
+	pid_t pid;
+	int i, r, want;
+
+	(void)state;
+	memset(live, 0, sizeof(live));
+	for (i = 0; i < 200000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		k = (seed >> 8) % 6000;
+		/* half the pids share low bits: collisions in every probe run */
+		pid = (pid_t)(k % 2 ? k * 4096 + 1 : k + 2);
+		want = live[k] ? 0 : -1;
+		if (live[k] || (seed & 0x100) == 0) {
+			r = children_remove(&t, pid, &out);
+			if (r != want)
+				fail_msg("step %d: remove %ld gave %d, want %d", i,
+				    (long)pid, r, want);
+			if (r == 0) {
+				assert_int_equal(out.pid, pid);
+				live[k] = 0;
+				n--;
+			}
+		} else {
+			assert_int_equal(children_add(&t, pid, "x:1", &t0), 0);
+			live[k] = 1;
+			n++;
+		}
+		assert_int_equal(children_count(&t), n);
+	}
+	for (k = 0; k < 6000; k++) {
+		pid = (pid_t)(k % 2 ? k * 4096 + 1 : k + 2);
+		assert_int_equal(children_remove(&t, pid, NULL),
+		    live[k] ? 0 : -1);
+	}
+	assert_int_equal(children_count(&t), 0);
+	children_free(&t);
+}
+
 /* Proves a peer longer than the field is cut, NUL-terminated, not overrun. */
 static void
 test_long_peer(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	struct child out;
 	char peer[200];
 
@@ -182,12 +234,13 @@ test_format_status_table(void **state)
 		{ W_EXITCODE(0, 0), "exit 0" },
 		{ W_EXITCODE(3, 0), "exit 3" },
 		{ W_EXITCODE(255, 0), "exit 255" },
-		{ W_EXITCODE(0, SIGKILL), "signal 9" },
-		{ W_EXITCODE(0, SIGTERM), "signal 15" },
+		{ W_EXITCODE(0, SIGKILL), "signal 9 (KILL)" },
+		{ W_EXITCODE(0, SIGTERM), "signal 15 (TERM)" },
 		{ W_EXITCODE(0, SIGSEGV) | WCOREFLAG,
-		    "signal 11 (core dumped)" },
+		    "signal 11 (SEGV, core dumped)" },
 		{ W_EXITCODE(0, SIGABRT) | WCOREFLAG,
-		    "signal 6 (core dumped)" },
+		    "signal 6 (ABRT, core dumped)" },
+		{ W_EXITCODE(0, 40), "signal 40" },	/* real-time: no name */
 		{ W_STOPCODE(SIGSTOP), "status 0x137f" },
 		{ 0xffff, "status 0xffff" },	/* continued */
 	};
@@ -206,6 +259,9 @@ test_format_status_table(void **state)
 	children_format_status(W_EXITCODE(0, SIGSEGV) | WCOREFLAG, buf, 10);
 	assert_string_equal(buf, "signal 11");
 	assert_int_equal(buf[10], 'Z');
+	/* an unnamed number keeps the plain form */
+	children_format_status(W_EXITCODE(0, 0x7e), buf, sizeof(buf));
+	assert_true(strncmp(buf, "signal 126", 10) == 0);
 }
 
 /* Fork a child that ends as told; returns its real wait status. */
@@ -240,9 +296,28 @@ test_format_status_real(void **state)
 	children_format_status(real_status(3, 0), buf, sizeof(buf));
 	assert_string_equal(buf, "exit 3");
 	children_format_status(real_status(0, SIGKILL), buf, sizeof(buf));
-	assert_string_equal(buf, "signal 9");
+	assert_string_equal(buf, "signal 9 (KILL)");
 	children_format_status(real_status(0, SIGTERM), buf, sizeof(buf));
-	assert_string_equal(buf, "signal 15");
+	assert_string_equal(buf, "signal 15 (TERM)");
+}
+
+/*
+ * Proves the reaped line's priority: exit 0 is LOG_INFO, any other exit
+ * LOG_NOTICE, death by a signal (with or without a core) LOG_WARNING.
+ */
+static void
+test_priority(void **state)
+{
+	(void)state;
+	assert_int_equal(children_priority(W_EXITCODE(0, 0)), LOG_INFO);
+	assert_int_equal(children_priority(W_EXITCODE(1, 0)), LOG_NOTICE);
+	assert_int_equal(children_priority(W_EXITCODE(127, 0)), LOG_NOTICE);
+	assert_int_equal(children_priority(W_EXITCODE(0, SIGKILL)),
+	    LOG_WARNING);
+	assert_int_equal(children_priority(W_EXITCODE(0, SIGSEGV) |
+	    WCOREFLAG), LOG_WARNING);
+	assert_int_equal(children_priority(real_status(0, SIGTERM)),
+	    LOG_WARNING);
 }
 
 /* Proves timespec_elapsed() with nanosecond borrow and negative spans. */
@@ -298,7 +373,7 @@ fork_exiting(struct children *t, pid_t *pids, int n, int first)
 static void
 test_reap_all(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	struct capture cap;
 	pid_t pids[5];
 	char line[128], *log;
@@ -330,7 +405,7 @@ test_reap_all(void **state)
 static void
 test_reap_unknown(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	struct capture cap;
 	char line[128], *log;
 	pid_t pid;
@@ -359,7 +434,7 @@ test_reap_unknown(void **state)
 static void
 test_reap_live_then_killed(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	struct timespec start;
 	struct capture cap;
 	char line[128], *log;
@@ -387,7 +462,7 @@ test_reap_live_then_killed(void **state)
 	capture_begin(&cap);
 	assert_int_equal(children_reap(&t), 1);
 	log = capture_end(&cap);
-	snprintf(line, sizeof(line), "reaped pid %ld [::1]:5 signal 15 after ",
+	snprintf(line, sizeof(line), "reaped pid %ld [::1]:5 signal 15 (TERM) after ",
 	    (long)pid);
 	CHECK_SUBSTR("killed", log, line);
 	free(log);
@@ -409,7 +484,7 @@ test_reap_live_then_killed(void **state)
 static void
 test_signal_all(void **state)
 {
-	struct children t = { NULL, 0, 0 };
+	struct children t = { 0 };
 	pid_t pids[3], gone;
 	int i, status;
 
@@ -445,9 +520,11 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_hash_churn),
 		cmocka_unit_test(test_long_peer),
 		cmocka_unit_test(test_format_status_table),
 		cmocka_unit_test(test_format_status_real),
+		cmocka_unit_test(test_priority),
 		cmocka_unit_test(test_elapsed),
 		cmocka_unit_test_teardown(test_reap_all, teardown),
 		cmocka_unit_test_teardown(test_reap_unknown, teardown),

@@ -139,6 +139,73 @@ test_split_lengths(void **state)
 	}
 }
 
+/* One port text and what listener_port() must make of it. */
+struct port_case {
+	const char	*s;
+	int		 rc;
+	int		 port;		/* rc 0 */
+	const char	*errstr;	/* rc -1 */
+};
+
+#define PORT_TOO_LARGE	"too large (0..65535)"
+#define PORT_NOT_NAME	"neither a number (0..65535) nor a service name"
+#define PORT_UNKNOWN	"not a TCP service known to /etc/services"
+
+static const struct port_case ports[] = {
+	{ "0", 0, 0, NULL },
+	{ "1", 0, 1, NULL },
+	{ "7000", 0, 7000, NULL },
+	{ "65535", 0, 65535, NULL },
+	{ "00080", 0, 80, NULL },
+	{ "65536", -1, 0, PORT_TOO_LARGE },
+	{ "99999", -1, 0, PORT_TOO_LARGE },	/* glibc: 34463 */
+	{ "4294967297", -1, 0, PORT_TOO_LARGE },	/* glibc: 1 */
+	{ "99999999999999999999999", -1, 0, PORT_TOO_LARGE },
+	{ " 80", -1, 0, PORT_NOT_NAME },
+	{ "80 ", -1, 0, PORT_NOT_NAME },
+	{ "+80", -1, 0, PORT_NOT_NAME },
+	{ "-1", -1, 0, PORT_NOT_NAME },
+	{ "-0", -1, 0, PORT_NOT_NAME },
+	{ "80x", -1, 0, PORT_NOT_NAME },
+	{ "0x50", -1, 0, PORT_NOT_NAME },
+	{ "8 0", -1, 0, PORT_NOT_NAME },
+	{ "", -1, 0, PORT_NOT_NAME },
+	{ "http", 0, 80, NULL },
+	{ "www", 0, 80, NULL },			/* an alias of http */
+	{ "echo", 0, 7, NULL },
+	{ "daytime", 0, 13, NULL },
+	{ "https", 0, 443, NULL },
+	{ "no-such-service", -1, 0, PORT_UNKNOWN },
+	{ "Http", -1, 0, PORT_UNKNOWN },
+	{ "-http", -1, 0, PORT_NOT_NAME },
+	{ "http ", -1, 0, PORT_NOT_NAME },
+	{ "ht_tp", -1, 0, PORT_NOT_NAME },
+	{ "http/tcp", -1, 0, PORT_NOT_NAME },
+};
+
+/* Proves listener_port(): decimal 0..65535 or a known service, by table. */
+static void
+test_port(void **state)
+{
+	const char *errstr;
+	size_t i;
+	int port, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		const struct port_case *t = &ports[i];
+
+		errstr = NULL;
+		port = -2;
+		rc = listener_port(t->s, &port, &errstr);
+		CHECK_INT(t->s, rc, t->rc);
+		if (rc == 0)
+			CHECK_INT(t->s, port, t->port);
+		else
+			CHECK_STR(t->s, errstr, t->errstr);
+	}
+}
+
 /* Proves listener_format() gives numeric text, and "?" on an unknown family. */
 static void
 test_format(void **state)
@@ -362,6 +429,20 @@ test_open_errors(void **state)
 		    EX_NOHOST, "nonexistent.invalid:1: " },
 		{ "unknown service", { "127.0.0.1:no-such-service", NULL },
 		    4, EX_USAGE, "127.0.0.1:no-such-service: " },
+		{ "port 99999 (glibc takes it as 34463)",
+		    { "127.0.0.1:99999", NULL }, 4, EX_USAGE,
+		    "127.0.0.1:99999: port \"99999\" is too large "
+		    "(0..65535)" },
+		{ "port 65536 (glibc takes it as 0)",
+		    { "127.0.0.1:65536", NULL }, 4, EX_USAGE,
+		    "127.0.0.1:65536: port \"65536\" is too large" },
+		{ "port 4294967297 (glibc takes it as 1)",
+		    { "127.0.0.1:0", "127.0.0.1:4294967297", NULL }, 4,
+		    EX_USAGE, "port \"4294967297\" is too large" },
+		{ "port +80", { "127.0.0.1:+80", NULL }, 4, EX_USAGE,
+		    "127.0.0.1:+80: port \"+80\" is neither a number" },
+		{ "port \" 80\"", { "127.0.0.1: 80", NULL }, 4, EX_USAGE,
+		    "127.0.0.1: 80: port \" 80\" is neither a number" },
 		{ "IPv4 literal in brackets", { "[127.0.0.1]:0", NULL }, 4,
 		    EX_NOHOST, "[127.0.0.1]:0: " },
 		{ "malformed spec", { "127.0.0.1:0", "::1:7", NULL }, 4,
@@ -429,6 +510,105 @@ test_open_in_use(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(ls[0].fd, -1);
 	close(busy);
+}
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	port = sock_port(fd);
+	close(fd);
+	return port;
+}
+
+/*
+ * Proves two -l that resolve to one address and port are a usage error
+ * naming both, not bind's "Address already in use", and that nothing is
+ * left open; every -l is resolved before any is bound, so it holds even
+ * if another program takes the port meanwhile.  Port 0 twice is fine.
+ */
+static void
+test_open_duplicate(void **state)
+{
+	static const char *const twice[] = { "127.0.0.1:0", "127.0.0.1:0",
+	    NULL };
+	char a[64], b[64], c[64], want[256], err[256];
+	struct listener ls[4];
+	struct config cfg;
+	size_t n;
+	int before, port;
+
+	(void)state;
+	port = free_port();
+	snprintf(a, sizeof(a), "localhost:%d", port);
+	snprintf(b, sizeof(b), "127.0.0.1:%d", port);
+	snprintf(c, sizeof(c), "[::1]:%d", port);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen[0] = c;	/* opened first on the old code */
+	cfg.listen[1] = a;
+	cfg.listen[2] = b;
+	cfg.nlisten = 3;
+	before = count_open_fds();
+	err[0] = '\0';
+	assert_int_equal(listener_open_all(&cfg, ls, 4, &n, err,
+	    sizeof(err)), EX_USAGE);
+	snprintf(want, sizeof(want), "--listen \"%s\" and --listen \"%s\" "
+	    "are the same address, 127.0.0.1:%d", a, b, port);
+	assert_string_equal(err, want);
+	assert_int_equal(n, 0);
+	assert_int_equal(count_open_fds(), before);
+
+	cfg.listen[1] = b;	/* the very same string */
+	assert_int_equal(listener_open_all(&cfg, ls, 4, &n, err,
+	    sizeof(err)), EX_USAGE);
+	snprintf(want, sizeof(want), "--listen \"%s\" and --listen \"%s\" "
+	    "are the same address, 127.0.0.1:%d", b, b, port);
+	assert_string_equal(err, want);
+	assert_int_equal(count_open_fds(), before);
+
+	config_listen(&cfg, twice);
+	assert_int_equal(listener_open_all(&cfg, ls, 4, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_not_equal(sock_port(ls[0].fd), sock_port(ls[1].fd));
+	listener_close_all(ls, n);
+}
+
+/*
+ * Proves a long spec is cut in the message, so the reason after it still
+ * fits a small buffer: a 247-character host that does not resolve.
+ */
+static void
+test_open_long_spec(void **state)
+{
+	char spec[300], want[128], err[128];
+	struct listener ls[1];
+	struct config cfg;
+	size_t i, n, len;
+
+	(void)state;
+	for (i = 0; i < 240; i++)	/* labels of 49 letters and a dot */
+		spec[i] = i % 50 == 49 ? '.' : 'a';
+	snprintf(spec + 240, sizeof(spec) - 240, "invalid:1");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen[0] = spec;
+	cfg.nlisten = 1;
+	assert_int_equal(listener_open_all(&cfg, ls, 1, &n, err,
+	    sizeof(err)), EX_NOHOST);
+	snprintf(want, sizeof(want), "%.*s...: ", FORKD_CUT_MAX, spec);
+	len = strlen(err);
+	if (strncmp(err, want, strlen(want)) != 0 || len <= strlen(want) ||
+	    len >= sizeof(err) - 1)
+		fail_msg("want \"%s\" and a reason, got \"%s\"", want, err);
 }
 
 /* Accept one connection from a client to l and check listener_conninfo. */
@@ -537,6 +717,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_split_lengths),
+		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_open_ipv4),
 		cmocka_unit_test(test_open_backlog),
@@ -544,6 +725,8 @@ main(void)
 		cmocka_unit_test(test_open_several),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_in_use),
+		cmocka_unit_test(test_open_duplicate),
+		cmocka_unit_test(test_open_long_spec),
 		cmocka_unit_test(test_conninfo),
 		cmocka_unit_test(test_conninfo_bad_fd),
 		cmocka_unit_test(test_close_all),

@@ -52,6 +52,7 @@ struct good_case {
 	const char	*pidfile;
 	int		 daemonize;
 	enum log_target	 log_target;
+	enum child_stderr child_stderr;
 	int		 verbose;
 };
 
@@ -111,6 +112,29 @@ static const struct good_case good[] = {
 	{ "PROGRAM alone",
 	  { "forkd", "-l", "[::1]:0", "true", NULL },
 	  1, { "[::1]:0" }, NULL, 3, { "true", NULL }, DEFAULTS },
+	{ "--child-stderr inherit",
+	  { "forkd", "--child-stderr", "inherit", "-l", ":7", "cat", NULL },
+	  1, { ":7" }, NULL, 5, { "cat", NULL }, DEFAULTS,
+	  .child_stderr = CHILD_STDERR_INHERIT },
+	{ "--child-stderr null",
+	  { "forkd", "--child-stderr=null", "-l", ":7", "cat", NULL },
+	  1, { ":7" }, NULL, 4, { "cat", NULL }, DEFAULTS,
+	  .child_stderr = CHILD_STDERR_NULL },
+	{ "--child-stderr socket, the last one wins",
+	  { "forkd", "--child-stderr", "null", "--child-stderr", "socket",
+	    "-l", ":7", "cat", NULL },
+	  1, { ":7" }, NULL, 7, { "cat", NULL }, DEFAULTS,
+	  .child_stderr = CHILD_STDERR_SOCKET },
+	{ "the same -l twice with port 0: two ports of the kernel's choice",
+	  { "forkd", "-l", "127.0.0.1:0", "-l", "127.0.0.1:0", "-b", "echo",
+	    NULL },
+	  2, { "127.0.0.1:0", "127.0.0.1:0" }, "echo", 0, { NULL },
+	  DEFAULTS },
+	{ "ports as numbers and service names",
+	  { "forkd", "-l", ":65535", "-l", "[::1]:00080", "-l", ":echo",
+	    "-b", "echo", NULL },
+	  3, { ":65535", "[::1]:00080", ":echo" }, "echo", 0, { NULL },
+	  DEFAULTS },
 	{ "the last -c, -g, -L win",
 	  { "forkd", "-c", "3", "-c", "4", "-g", "1", "-g", "2", "-L",
 	    "stderr", "-L", "syslog", "-l", ":1", "-b", "echo", NULL },
@@ -149,6 +173,7 @@ test_good(void **state)
 		CHECK_STR(t->name, cfg.pidfile, t->pidfile);
 		CHECK_INT(t->name, cfg.daemonize, t->daemonize);
 		CHECK_INT(t->name, cfg.log_target, t->log_target);
+		CHECK_INT(t->name, cfg.child_stderr, t->child_stderr);
 		CHECK_INT(t->name, cfg.verbose, t->verbose);
 		if (t->prog_at == 0) {
 			if (cfg.program != NULL)
@@ -228,7 +253,69 @@ static const struct bad_case bad[] = {
 	  "--backlog: \"70000\" is too large (1..65535)" },
 	{ "-g -1",
 	  { "forkd", "-g", "-1", "-l", ":7", "-b", "echo", NULL },
-	  "--grace: \"-1\" is too small (0..3600)" },
+	  "--grace: \"-1\" is not a number" },
+	{ "-c \" 5\" (strtonum skips blanks)",
+	  { "forkd", "-c", " 5", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \" 5\" is not a number" },
+	{ "-c +5 (strtonum takes a sign)",
+	  { "forkd", "-c", "+5", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"+5\" is not a number" },
+	{ "-c -5",
+	  { "forkd", "-c", "-5", "-l", ":7", "-b", "echo", NULL },
+	  "--max-children: \"-5\" is not a number" },
+	{ "-B \"\\t7\"",
+	  { "forkd", "-B", "\t7", "-l", ":7", "-b", "echo", NULL },
+	  "--backlog: \"\t7\" is not a number" },
+	{ "-g +0",
+	  { "forkd", "-g", "+0", "-l", ":7", "-b", "echo", NULL },
+	  "--grace: \"+0\" is not a number" },
+	{ "-b twice",
+	  { "forkd", "-l", ":7", "-b", "echo", "-b", "upper", NULL },
+	  "--builtin given twice (\"echo\" and \"upper\")" },
+	{ "-b twice, the same",
+	  { "forkd", "-l", ":7", "-b", "echo", "--builtin=echo", NULL },
+	  "--builtin given twice (\"echo\" and \"echo\")" },
+	{ "-l twice",
+	  { "forkd", "-l", "127.0.0.1:7000", "-b", "echo", "-l",
+	    "127.0.0.1:7000", NULL },
+	  "--listen \"127.0.0.1:7000\" given twice" },
+	{ "-l twice, among others",
+	  { "forkd", "-l", ":7", "-l", "[::1]:7", "--listen=:7", "-b",
+	    "echo", NULL },
+	  "--listen \":7\" given twice" },
+	{ "listen: port 99999 (glibc takes it as 34463)",
+	  { "forkd", "-l", "127.0.0.1:99999", "-b", "echo", NULL },
+	  "--listen \"127.0.0.1:99999\": port \"99999\" is too large "
+	  "(0..65535)" },
+	{ "listen: port 65536",
+	  { "forkd", "-l", ":65536", "-b", "echo", NULL },
+	  "--listen \":65536\": port \"65536\" is too large (0..65535)" },
+	{ "listen: port 4294967297 (glibc takes it as 1)",
+	  { "forkd", "-l", ":4294967297", "-b", "echo", NULL },
+	  "--listen \":4294967297\": port \"4294967297\" is too large" },
+	{ "listen: port \" 80\"",
+	  { "forkd", "-l", "127.0.0.1: 80", "-b", "echo", NULL },
+	  "--listen \"127.0.0.1: 80\": port \" 80\" is neither a number "
+	  "(0..65535) nor a service name" },
+	{ "listen: port +80",
+	  { "forkd", "-l", ":+80", "-b", "echo", NULL },
+	  "--listen \":+80\": port \"+80\" is neither a number" },
+	{ "listen: unknown service",
+	  { "forkd", "-l", ":no-such-service", "-b", "echo", NULL },
+	  "--listen \":no-such-service\": port \"no-such-service\" is not "
+	  "a TCP service known to /etc/services" },
+	{ "--child-stderr bogus",
+	  { "forkd", "--child-stderr", "bogus", "-l", ":7", "cat", NULL },
+	  "--child-stderr: \"bogus\" is not inherit, null or socket" },
+	{ "--child-stderr ''",
+	  { "forkd", "--child-stderr=", "-l", ":7", "cat", NULL },
+	  "--child-stderr: \"\" is not inherit, null or socket" },
+	{ "--child-stderr Null",
+	  { "forkd", "--child-stderr", "Null", "-l", ":7", "cat", NULL },
+	  "--child-stderr: \"Null\" is not inherit, null or socket" },
+	{ "--child-stderr without a value",
+	  { "forkd", "-l", ":7", "--child-stderr", NULL },
+	  "option --child-stderr needs an argument" },
 	{ "-g 3601",
 	  { "forkd", "-g", "3601", "-l", ":7", "-b", "echo", NULL },
 	  "--grace: \"3601\" is too large (0..3600)" },
@@ -439,13 +526,92 @@ test_short_err_buffer(void **state)
 	assert_int_equal(err[8], 'Z');
 }
 
+/*
+ * Proves a 2,000-character value is cut in the message (its first 64
+ * characters and "..."), so the reason after it always fits: the message
+ * ends with the reason, not in the middle of the value.
+ */
+static void
+test_long_values(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*argv[10];	/* "@": the long argument */
+		const char	*prefix;	/* of the long argument */
+		int		 fill;		/* its 2,000 characters */
+		const char	*suffix;
+		const char	*msg_start;	/* before the cut argument */
+		const char	*reason;	/* the message's end */
+	} t[] = {
+		{ "-L", { "forkd", "-L", "@", "-l", ":7", "cat", NULL },
+		    "", 'x', "", "--log: \"",
+		    "...\" is neither syslog nor stderr" },
+		{ "-b", { "forkd", "-b", "@", "-l", ":7", NULL },
+		    "", 'x', "", "unknown builtin \"", "...\" (echo, upper, "
+		    "discard, daytime, chargen, hello)" },
+		{ "-b twice", { "forkd", "-b", "echo", "-b", "@", "-l", ":7",
+		    NULL }, "", 'x', "", "--builtin given twice (\"echo\" "
+		    "and \"", "...\")" },
+		{ "-c", { "forkd", "-c", "@", "-l", ":7", "cat", NULL },
+		    "", 'x', "", "--max-children: \"",
+		    "...\" is not a number" },
+		{ "-c digits", { "forkd", "-c", "@", "-l", ":7", "cat", NULL },
+		    "", '9', "", "--max-children: \"",
+		    "...\" is too large (1..65535)" },
+		{ "--child-stderr", { "forkd", "--child-stderr", "@", "-l",
+		    ":7", "cat", NULL }, "", 'x', "", "--child-stderr: \"",
+		    "...\" is not inherit, null or socket" },
+		{ "-l host", { "forkd", "-l", "@", "cat", NULL },
+		    "", 'x', ":7", "--listen \"", "...\": host too long" },
+		{ "-l port", { "forkd", "-l", "@", "cat", NULL },
+		    ":", '9', "", "--listen \"", "...\": port too long" },
+		{ "unknown long option", { "forkd", "@", "-l", ":7", "cat",
+		    NULL }, "--", 'x', "", "unknown option ", "..." },
+		{ "unknown long option with =", { "forkd", "@", "-l", ":7",
+		    "cat", NULL }, "--", 'x', "=1", "unknown option ", "..." },
+	};
+	char arg[2100], err[512], want[512];
+	struct argv_buf a;
+	struct config cfg;
+	size_t i, k, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		/* arg: the prefix, 2,000 times the fill, the suffix */
+		len = strlen(t[i].prefix);
+		memcpy(arg, t[i].prefix, len);
+		memset(arg + len, t[i].fill, 2000);
+		snprintf(arg + len + 2000, sizeof(arg) - len - 2000, "%s",
+		    t[i].suffix);
+		argv_fill(&a, t[i].argv);
+		for (k = 0; k < (size_t)a.c; k++)
+			if (strcmp(a.v[k], "@") == 0)
+				a.v[k] = arg;
+		err[0] = '\0';
+		CHECK_INT(t[i].name, options_parse(a.c, a.v, &cfg, err,
+		    sizeof(err)), OPTIONS_ERROR);
+		snprintf(want, sizeof(want), "%s%.*s", t[i].msg_start,
+		    FORKD_CUT_MAX, arg);
+		if (strncmp(err, want, strlen(want)) != 0)
+			fail_msg("%s: \"%s\" does not start with \"%s\"",
+			    t[i].name, err, want);
+		/* and right after the cut value, the whole reason, the end */
+		if (strcmp(err + strlen(want), t[i].reason) != 0)
+			fail_msg("%s: \"%s\" is not \"%s\" + \"%s\"",
+			    t[i].name, err, want, t[i].reason);
+	}
+}
+
 /* Proves --help names every option and every built-in. */
 static void
 test_usage(void **state)
 {
 	static const char *const words[] = { "--listen", "--builtin",
 	    "--max-children", "--backlog", "--grace", "--pidfile", "--daemon",
-	    "--log", "--verbose", "--help", "--version", "-l,", "-b,", "-c,",
+	    "--log", "--child-stderr inherit|null|socket",
+	    "inherit (forkd's stderr, the default),",
+	    "null, or socket (the connection)",
+	    "--verbose", "--help", "--version", "-l,", "-b,", "-c,",
 	    "-B,", "-g,", "-p,", "-d,", "-L,", "-v,", "-h,", "-V,",
 	    "echo, upper, discard, daytime, chargen, hello", "default 100",
 	    "default 10" };
@@ -474,6 +640,7 @@ main(void)
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_repeated_calls),
 		cmocka_unit_test(test_short_err_buffer),
+		cmocka_unit_test(test_long_values),
 		cmocka_unit_test(test_usage),
 	};
 

@@ -2,7 +2,8 @@
  * selfpipe.c with real signals: the pipe's flags, the dispositions, one
  * byte per delivered signal, errno kept by the handler, coalesced SIGCHLDs
  * still reaping every child, a full pipe that neither blocks nor kills,
- * and selfpipe_child_reset() in a real forked child.
+ * and selfpipe_child_reset() in a real forked child; a signal whose byte
+ * did not fit in a full pipe is still seen; an inherited mask is undone.
  */
 #include "config.h"
 
@@ -264,6 +265,65 @@ test_full_pipe(void **state)
 }
 
 /*
+ * Proves no signal is lost to a full pipe: with the pipe already full,
+ * SIGTERM's byte cannot be written, yet the drain still reports it (the
+ * handler's flag), together with the SIGUSR1s that filled the pipe.  A
+ * second drain reports nothing: the flags were cleared.
+ */
+static void
+test_full_pipe_keeps_signal(void **state)
+{
+	unsigned char seen[SELFPIPE_NSIG];
+	int size;
+
+	(void)state;
+	size = fill_pipe(10);
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(raise(SIGHUP), 0);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(selfpipe_drain(seen), size);
+	assert_int_equal(seen[SIGTERM], 1);
+	assert_int_equal(seen[SIGHUP], 1);
+	assert_int_equal(seen[SIGUSR1], 1);
+	assert_int_equal(seen[SIGCHLD], 0);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(selfpipe_drain(seen), 0);
+	assert_int_equal(seen[SIGTERM], 0);
+	assert_int_equal(seen[SIGUSR1], 0);
+}
+
+/*
+ * Proves an inherited signal mask cannot disable forkd: started with every
+ * handled signal blocked (as a careless parent's mask survives exec),
+ * selfpipe_open() unblocks them all, and a raised SIGTERM is delivered.
+ */
+static void
+test_inherited_mask(void **state)
+{
+	unsigned char seen[SELFPIPE_NSIG];
+	sigset_t block, now;
+	size_t i;
+
+	(void)state;
+	selfpipe_close();
+	sigemptyset(&block);
+	for (i = 0; i < NCAUGHT; i++)
+		sigaddset(&block, caught[i]);
+	sigaddset(&block, SIGQUIT);	/* not forkd's: left as it was */
+	assert_int_equal(sigprocmask(SIG_SETMASK, &block, NULL), 0);
+	assert_int_equal(selfpipe_open(), 0);
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now), 0);
+	for (i = 0; i < NCAUGHT; i++)
+		if (sigismember(&now, caught[i]))
+			fail_msg("signal %d still blocked", caught[i]);
+	assert_int_equal(sigismember(&now, SIGQUIT), 1);
+	assert_int_equal(raise(SIGTERM), 0);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(selfpipe_drain(seen), 1);
+	assert_int_equal(seen[SIGTERM], 1);
+}
+
+/*
  * Proves coalescing is handled: 50 children exit while SIGCHLD is
  * blocked, so the kernel delivers fewer than 50 SIGCHLDs (standard
  * signals do not queue) and fewer than 50 bytes reach the pipe; one drain
@@ -273,7 +333,7 @@ static void
 test_coalesced_sigchld(void **state)
 {
 	unsigned char seen[SELFPIPE_NSIG];
-	struct children kids = { NULL, 0, 0 };
+	struct children kids = { 0 };
 	struct timespec start;
 	struct capture cap;
 	sigset_t chld, old;
@@ -473,6 +533,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_errno_kept, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_pipe, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_full_pipe_keeps_signal,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inherited_mask, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_coalesced_sigchld, setup,
 		    teardown),

@@ -288,7 +288,9 @@ test_init(void **state)
 	assert_int_equal(s.kill_sent, 0);
 	assert_int_equal(s.count.accepted, 0);
 	assert_int_equal(s.count.fork_failures, 0);
-	assert_int_equal(s.rl_accept.last, 0);
+	assert_int_equal(s.rl_accept.start, 0);
+	assert_int_equal(s.fork_paused, 0);
+	assert_int_equal(s.usr1.pending, 0);
 }
 
 /* Stop at the first poll after a connection was accepted. */
@@ -399,26 +401,27 @@ test_connaborted_retries(void **state)
 
 static int client2 = -1;
 
-/* Fork test: a second client arrives at poll 1; stop at poll 2. */
+/* Fork test: a second client arrives at poll 1; stop once it is served. */
 static void
 hook_fork(int call)
 {
-	if (call == 1) {
+	if (call == 1)
 		client2 = client_sends("again");
-	}
-	if (call >= 2)
+	if (polls[call].accepted == 2 && polls[call].kids == 0)
 		stop_once();
 }
 
 /*
- * Proves a failed fork (EAGAIN) drops only that connection: it is counted
- * (fork_failures == 1), logged with the peer, and closed (the client sees
- * EOF); the loop goes on and the next client is served by a real child.
+ * Proves a failed fork (EAGAIN) drops only that connection and backs off:
+ * it is counted (fork_failures == 1), logged with the peer and the pause,
+ * and closed (the client sees EOF); the next poll leaves the listener out
+ * for about 1 s (no child to reap could end it sooner), so a second
+ * client waits in the backlog and is then served by a real child.
  */
 static void
 test_fork_fails(void **state)
 {
-	char buf[64], want[128];
+	char buf[64], want[160];
 	int client1;
 
 	(void)state;
@@ -426,8 +429,7 @@ test_fork_fails(void **state)
 	client1 = tcp_connect("127.0.0.1", fx.port);
 
 	will_return(__wrap_accept4, 0);		/* client 1 */
-	will_return(__wrap_accept4, 0);		/* EAGAIN */
-	will_return(__wrap_accept4, 0);		/* client 2 */
+	will_return(__wrap_accept4, 0);		/* client 2, after the pause */
 	will_return(__wrap_accept4, 0);		/* EAGAIN */
 	will_return(__wrap_fork, EAGAIN);
 	will_return(__wrap_fork, 0);
@@ -435,14 +437,22 @@ test_fork_fails(void **state)
 	poll_hook = hook_fork;
 	assert_int_equal(fixture_run(), 0);
 
-	assert_int_equal(naccept4, 4);
+	assert_int_equal(naccept4, 3);
 	assert_int_equal(fx.s.count.fork_failures, 1);
 	assert_int_equal(fx.s.count.accepted, 2);
 	assert_int_equal(fx.s.count.reaped, 1);
-	assert_int_equal(polls[1].paused, 0);
-	assert_int_equal(polls[1].nfds, 2);	/* still accepting */
+	/* 1: after the failure: paused, pipe only, for about 1 s */
+	assert_int_equal(polls[1].paused, 1);
+	assert_int_equal(polls[1].nfds, 1);
+	if (polls[1].timeout < 900 || polls[1].timeout > 1001)
+		fail_msg("pause timeout %d ms", polls[1].timeout);
+	if (polls[2].at - polls[1].at < 0.85)
+		fail_msg("paused only %.3fs", polls[2].at - polls[1].at);
+	assert_int_equal(polls[2].paused, 0);
+	assert_int_equal(polls[2].nfds, 2);
 	snprintf(want, sizeof(want), "fork failed: Resource temporarily "
-	    "unavailable; dropped 127.0.0.1:%d", sock_port(client1));
+	    "unavailable; dropped 127.0.0.1:%d; not accepting for 1s",
+	    sock_port(client1));
 	CHECK_SUBSTR("fork", fx.log, want);
 	assert_int_equal(read_to_eof(client1, buf, sizeof(buf), 5), 0);
 	assert_true(client2 != -1);
@@ -451,6 +461,76 @@ test_fork_fails(void **state)
 	assert_true(no_children_left());
 	close(client1);
 	close(client2);
+}
+
+static int fr_client[3];
+static double fr_failed_at, fr_resumed_at;
+
+/*
+ * Fork-pause test: poll 0 has client 0 waiting (it gets a child); at poll
+ * 1 client 1 arrives (its fork fails); once paused, client 0 finishes, so
+ * its child exits and is reaped; then client 2 comes, and the loop stops
+ * when it has been served.
+ */
+static void
+hook_fork_reap(int call)
+{
+	const struct poll_rec *r = &polls[call];
+
+	if (call == 1)
+		fr_client[1] = tcp_connect("127.0.0.1", fx.port);
+	if (r->paused && fr_failed_at == 0) {
+		fr_failed_at = r->at;
+		shutdown(fr_client[0], SHUT_WR);
+	}
+	if (fr_failed_at != 0 && !r->paused && fr_client[2] == -1) {
+		fr_resumed_at = r->at;
+		fr_client[2] = client_sends("third");
+	}
+	if (r->accepted == 3 && r->kids == 0)
+		stop_once();
+}
+
+/*
+ * Proves the pause after a fork failure ends as soon as a child is reaped
+ * (a process slot is free again), well before its 1 s timer.
+ */
+static void
+test_fork_pause_ends_on_reap(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	fixture_start("echo", 100, 10);
+	fr_client[0] = tcp_connect("127.0.0.1", fx.port);	/* held open */
+	assert_int_equal(write(fr_client[0], "first", 5), 5);
+	fr_client[1] = fr_client[2] = -1;
+	fr_failed_at = fr_resumed_at = 0;
+
+	will_return(__wrap_accept4, 0);		/* client 0 */
+	will_return(__wrap_accept4, 0);		/* EAGAIN */
+	will_return(__wrap_accept4, 0);		/* client 1 */
+	will_return(__wrap_accept4, 0);		/* client 2, after the reap */
+	will_return(__wrap_accept4, 0);		/* EAGAIN */
+	will_return(__wrap_fork, 0);
+	will_return(__wrap_fork, EAGAIN);
+	will_return(__wrap_fork, 0);
+	poll_hook = hook_fork_reap;
+	assert_int_equal(fixture_run(), 0);
+
+	assert_true(fr_failed_at != 0 && fr_resumed_at != 0);
+	if (fr_resumed_at - fr_failed_at > 0.8)
+		fail_msg("pause lasted %.3fs after the reap",
+		    fr_resumed_at - fr_failed_at);
+	assert_int_equal(fx.s.count.fork_failures, 1);
+	assert_int_equal(fx.s.count.reaped, 2);
+	assert_int_equal(read_to_eof(fr_client[1], buf, sizeof(buf), 5), 0);
+	assert_int_equal(read_to_eof(fr_client[2], buf, sizeof(buf), 5), 5);
+	assert_memory_equal(buf, "third", 5);
+	assert_true(no_children_left());
+	close(fr_client[0]);
+	close(fr_client[1]);
+	close(fr_client[2]);
 }
 
 static int mc_client[2];
@@ -598,7 +678,7 @@ test_grace_over(void **state)
 	    "grace 0s");
 	CHECK_SUBSTR("grace", fx.log, "grace period over: SIGTERM to 1 "
 	    "children");
-	snprintf(want, sizeof(want), "127.0.0.1:%d signal 15 after ",
+	snprintf(want, sizeof(want), "127.0.0.1:%d signal 15 (TERM) after ",
 	    sock_port(client));
 	CHECK_SUBSTR("grace", fx.log, want);
 	assert_int_equal(count_substr(fx.log, "SIGKILL"), 0);
@@ -670,6 +750,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_fails, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_fork_pause_ends_on_reap,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_children, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_signals, setup,

@@ -353,6 +353,268 @@ test_hello_head_only(void **state)
 	assert_int_equal(finish(), 0);
 }
 
+static const char hello_head_reply[] =
+    "HTTP/1.0 200 OK\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 14\r\n"
+    "Connection: close\r\n"
+    "\r\n";
+
+static const char hello_400[] =
+    "HTTP/1.0 400 Bad Request\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 12\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "Bad Request\n";
+
+/* A request head (len bytes, NULs allowed) and what hello makes of it. */
+struct head_case {
+	const char	*name;
+	const char	*buf;
+	size_t		 len;	/* 0: strlen(buf) */
+	enum hello_head	 want;
+};
+
+#define BIN(s)	s, sizeof(s) - 1
+
+static const struct head_case heads[] = {
+	{ "GET", "GET / HTTP/1.0\r\nHost: x\r\n\r\n", 0, HELLO_GET },
+	{ "GET, no headers", "GET / HTTP/1.0\r\n\r\n", 0, HELLO_GET },
+	{ "HEAD", "HEAD / HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n", 0,
+	    HELLO_HEAD },
+	{ "curl -I", "HEAD / HTTP/1.1\r\nHost: 127.0.0.1:7000\r\n"
+	    "User-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n", 0,
+	    HELLO_HEAD },
+	{ "head is not HEAD", "head / HTTP/1.0\r\n\r\n", 0, HELLO_GET },
+	{ "HEADX", "HEADX / HTTP/1.0\r\n\r\n", 0, HELLO_GET },
+	{ "POST gets the body", "POST /form HTTP/1.1\r\nContent-Length: 3"
+	    "\r\n\r\nabc", 0, HELLO_GET },
+	{ "LF only", "GET /x HTTP/1.1\nHost: y\n\n", 0, HELLO_GET },
+	{ "LF only, HEAD", "HEAD /x HTTP/1.1\nHost: y\n\n", 0, HELLO_HEAD },
+	{ "CRLF and LF mixed", "GET / HTTP/1.0\nA: 1\r\n\n", 0, HELLO_GET },
+	{ "blank lines before the request line",
+	    "\r\n\nGET / HTTP/1.0\r\n\r\n", 0, HELLO_GET },
+	{ "a target of visible characters; tabs, bytes over 127 in a value",
+	    "GET /a?b=c&d=%20#x HTTP/1.1\r\nX-Y_z: \tv\xe4lue\t x \r\n\r\n",
+	    0, HELLO_GET },
+	{ "a byte 0x01 in a value",
+	    "GET / HTTP/1.1\r\nX-Y_z: v\x01x\r\n\r\n", 0, HELLO_BAD },
+	{ "empty value", "GET / HTTP/1.0\r\nX:\r\n\r\n", 0, HELLO_GET },
+	{ "a body with a NUL after the head",
+	    BIN("GET / HTTP/1.0\r\n\r\nbo\0dy"), HELLO_GET },
+	{ "NUL in a header", BIN("GET / HTTP/1.0\r\nHost: a\0b\r\n\r\n"),
+	    HELLO_BAD },
+	{ "NUL in the request line", BIN("GET /\0 HTTP/1.0\r\n\r\n"),
+	    HELLO_BAD },
+	{ "NUL in an unfinished line", BIN("GET / HTTP/1.0\r\nHo\0"),
+	    HELLO_BAD },
+	{ "NUL first", BIN("\0"), HELLO_BAD },
+	{ "no version", "GET /\r\n\r\n", 0, HELLO_BAD },
+	{ "two spaces", "GET  / HTTP/1.0\r\n\r\n", 0, HELLO_BAD },
+	{ "trailing space", "GET / HTTP/1.0 \r\n\r\n", 0, HELLO_BAD },
+	{ "tab for space", "GET\t/ HTTP/1.0\r\n\r\n", 0, HELLO_BAD },
+	{ "no method", " / HTTP/1.0\r\n\r\n", 0, HELLO_BAD },
+	{ "method with a slash", "GE/T / HTTP/1.0\r\n\r\n", 0, HELLO_BAD },
+	{ "HTTP/1", "GET / HTTP/1\r\n\r\n", 0, HELLO_BAD },
+	{ "HTTP/1.10", "GET / HTTP/1.10\r\n\r\n", 0, HELLO_BAD },
+	{ "http/1.0", "GET / http/1.0\r\n\r\n", 0, HELLO_BAD },
+	{ "HTTP/a.b", "GET / HTTP/a.b\r\n\r\n", 0, HELLO_BAD },
+	{ "CR inside the request line", "GET /\r HTTP/1.0\r\n\r\n", 0,
+	    HELLO_BAD },
+	{ "garbage", "hello there\r\n\r\n", 0, HELLO_BAD },
+	{ "garbage, then incomplete", "x\n", 0, HELLO_BAD },
+	{ "header without a colon", "GET / HTTP/1.0\r\nHost x\r\n\r\n", 0,
+	    HELLO_BAD },
+	{ "space before the colon", "GET / HTTP/1.0\r\nHost : x\r\n\r\n",
+	    0, HELLO_BAD },
+	{ "empty header name", "GET / HTTP/1.0\r\n: x\r\n\r\n", 0,
+	    HELLO_BAD },
+	{ "obs-fold, space", "GET / HTTP/1.0\r\nA: b\r\n c\r\n\r\n", 0,
+	    HELLO_BAD },
+	{ "obs-fold, tab", "GET / HTTP/1.0\r\nA: b\r\n\tc\r\n\r\n", 0,
+	    HELLO_BAD },
+	{ "control character in a value",
+	    "GET / HTTP/1.0\r\nA: b\x7f\r\n\r\n", 0, HELLO_BAD },
+	{ "bare CR in a value", "GET / HTTP/1.0\r\nA: b\rc\r\n\r\n", 0,
+	    HELLO_BAD },
+	{ "CR CR LF", "GET / HTTP/1.0\r\r\n\r\n", 0, HELLO_BAD },
+	{ "a bad line is bad before the head ends",
+	    "GET / HTTP/1.0\r\nbad line\r\nHost: x\r\n", 0, HELLO_BAD },
+	{ "nothing", "", 0, HELLO_INCOMPLETE },
+	{ "blank lines only", "\r\n\n\r\n", 0, HELLO_INCOMPLETE },
+	{ "request line, unfinished", "GET / HTT", 0, HELLO_INCOMPLETE },
+	{ "bad, but the line has not ended", "GET  / HTTP/1.0", 0,
+	    HELLO_INCOMPLETE },
+	{ "request line only", "GET / HTTP/1.0\r\n", 0, HELLO_INCOMPLETE },
+	{ "no blank line yet", "GET / HTTP/1.0\r\nHost: x\r\n", 0,
+	    HELLO_INCOMPLETE },
+	{ "CR of the blank line only", "GET / HTTP/1.0\r\nHost: x\r\n\r",
+	    0, HELLO_INCOMPLETE },
+};
+
+/* Proves service_hello_parse() on good, malformed and unfinished heads. */
+static void
+test_hello_parse(void **state)
+{
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		len = heads[i].len != 0 ? heads[i].len : strlen(heads[i].buf);
+		CHECK_INT(heads[i].name, service_hello_parse(heads[i].buf,
+		    len), heads[i].want);
+	}
+}
+
+/*
+ * Proves a head that arrives in pieces is read to its end: every proper
+ * prefix of a good head is HELLO_INCOMPLETE (read more), the whole of it
+ * is complete; the parser reads only the len bytes it is given (each
+ * prefix is a copy in a buffer of exactly that size).
+ */
+static void
+test_hello_parse_split(void **state)
+{
+	static const struct {
+		const char	*head;
+		enum hello_head	 want;
+	} t[] = {
+		{ "GET /index.html HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n",
+		    HELLO_GET },
+		{ "HEAD / HTTP/1.0\nUser-Agent: x\n\n", HELLO_HEAD },
+	};
+	size_t i, k, len;
+	char *copy;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		len = strlen(t[i].head);
+		for (k = 0; k <= len; k++) {
+			copy = malloc(k + 1);
+			assert_non_null(copy);
+			memcpy(copy, t[i].head, k);
+			if (service_hello_parse(copy, k) !=
+			    (k < len ? HELLO_INCOMPLETE : t[i].want))
+				fail_msg("\"%.*s\" (%zu of %zu bytes): %d",
+				    (int)k, t[i].head, k, len,
+				    service_hello_parse(copy, k));
+			free(copy);
+		}
+	}
+}
+
+/* Proves random bytes never crash the parser and give one of its results. */
+static void
+test_hello_parse_random(void **state)
+{
+	static const char alphabet[] = "GET HEAD / HTTP/1.0\r\n: \t\0xX\x80";
+	char buf[256];
+	enum hello_head h;
+	unsigned seed = 1;
+	size_t len, i;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		len = (size_t)rand_r(&seed) % sizeof(buf);
+		for (i = 0; i < len; i++)
+			buf[i] = round % 2 ? (char)rand_r(&seed) :
+			    alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		h = service_hello_parse(buf, len);
+		if (h != HELLO_INCOMPLETE && h != HELLO_GET &&
+		    h != HELLO_HEAD && h != HELLO_BAD)
+			fail_msg("round %d: result %d", round, h);
+	}
+}
+
+/* Send req (len bytes) to hello, half-close; its answer, NUL-terminated. */
+static size_t
+hello_answer(const char *req, size_t len, char *out, size_t cap)
+{
+	size_t n;
+	int fd;
+
+	fd = start("hello");
+	n = converse(fd, req, len, out, cap - 1);
+	out[n] = '\0';
+	close(fd);
+	assert_int_equal(finish(), 0);
+	return n;
+}
+
+/* Proves HEAD gets the 200 headers, Content-Length too, and no body. */
+static void
+test_hello_head(void **state)
+{
+	static const char req[] = "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n";
+	char out[512];
+
+	(void)state;
+	assert_int_equal(hello_answer(req, sizeof(req) - 1, out,
+	    sizeof(out)), sizeof(hello_head_reply) - 1);
+	assert_string_equal(out, hello_head_reply);
+}
+
+/*
+ * Proves a NUL byte, a malformed request line, an obs-fold and a head
+ * longer than 8 KiB each get exactly the 400 answer, with its
+ * Content-Length matching its body.
+ */
+static void
+test_hello_bad(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*req;
+		size_t		 len;
+	} t[] = {
+		{ "NUL", BIN("GET / HTTP/1.0\r\nHost: a\0b\r\n\r\n") },
+		{ "request line", BIN("GET  / HTTP/1.0\r\n\r\n") },
+		{ "obs-fold", BIN("GET / HTTP/1.0\r\nA: b\r\n c\r\n\r\n") },
+		{ "HEAD, malformed", BIN("HEAD /\r\n\r\n") },
+	};
+	char out[512], *big;
+	size_t i, n = 20000;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		hello_answer(t[i].req, t[i].len, out, sizeof(out));
+		CHECK_STR(t[i].name, out, hello_400);
+	}
+	assert_string_equal(strstr(hello_400, "\r\n\r\n") + 4,
+	    "Bad Request\n");	/* 12 bytes, as Content-Length says */
+
+	/* a good request line, then one endless header */
+	big = malloc(n);
+	assert_non_null(big);
+	memset(big, 'a', n);
+	memcpy(big, "GET / HTTP/1.0\r\nX: ", 19);
+	hello_answer(big, n, out, sizeof(out));
+	CHECK_STR("over-long head", out, hello_400);
+	free(big);
+}
+
+/*
+ * Proves EOF before the blank line still gets the lenient 200 and body
+ * when nothing malformed came first (a bare "GET / HTTP/1.0" and close,
+ * or nothing at all, as simple health checks send).
+ */
+static void
+test_hello_eof(void **state)
+{
+	static const char *const reqs[] = { "GET / HTTP/1.0\r\n",
+	    "GET / HTTP/1.0\r\nHost: x\r\n", "GET /", "" };
+	char out[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		hello_answer(reqs[i], strlen(reqs[i]), out, sizeof(out));
+		CHECK_STR(reqs[i], out, hello_reply);
+	}
+}
+
 /* Proves service_find() knows exactly the names service_names() lists. */
 static void
 test_find_names(void **state)
@@ -395,6 +657,15 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hello, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hello_head_only, setup,
+		    teardown),
+		cmocka_unit_test(test_hello_parse),
+		cmocka_unit_test(test_hello_parse_split),
+		cmocka_unit_test(test_hello_parse_random),
+		cmocka_unit_test_setup_teardown(test_hello_head, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hello_bad, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_hello_eof, setup,
 		    teardown),
 		cmocka_unit_test(test_find_names),
 	};
