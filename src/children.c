@@ -80,21 +80,28 @@ slot_clear(struct children *t, size_t h)
 	}
 }
 
-/* Double the array and rebuild the hash at twice that size; -1 if no memory. */
+/*
+ * Double the table and rebuild the hash at twice that size; -1 if no
+ * memory.  Hash and entries are one block, the hash first: with few
+ * children, the slot and the entry a connection writes share a page, and
+ * every page the parent writes between two forks costs it a page fault.
+ */
 static int
 grow(struct children *t)
 {
 	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i;
-	struct child *v;
 	uint32_t *slot;
+	struct child *v;
 
-	if ((v = reallocarray(t->v, cap, sizeof(*v))) == NULL)
+	slot = calloc(1, cap * 2 * sizeof(*slot) + cap * sizeof(*v));
+	if (slot == NULL)
 		return -1;
-	t->v = v;
-	if ((slot = calloc(cap * 2, sizeof(*slot))) == NULL)
-		return -1;
+	v = (struct child *)(slot + cap * 2);
+	if (t->n > 0)
+		memcpy(v, t->v, t->n * sizeof(*v));
 	free(t->slot);
 	t->slot = slot;
+	t->v = v;
 	t->hcap = cap * 2;
 	t->cap = cap;
 	for (i = 0; i < t->n; i++)
@@ -297,8 +304,7 @@ children_reap(struct children *t)
 void
 children_free(struct children *t)
 {
-	free(t->v);
-	free(t->slot);
+	free(t->slot);	/* the entries too: one block */
 	t->v = NULL;
 	t->slot = NULL;
 	t->n = t->cap = t->hcap = 0;

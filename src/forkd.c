@@ -172,11 +172,9 @@ run(const struct config *cfg, struct listener *ls, size_t nls,
 	if (cfg->daemonize && daemon(0, 0) == -1)
 		return fail(EX_OSERR, "daemon", strerror(errno));
 	log_startup_done();	/* daemon() forked: the log's pid is new */
-	if (pfh != NULL) {
-		if (pidfile_write(pfh) == -1)
-			log_warn("pidfile %s: write", cfg->pidfile);
-		spawn_set_pidfile(pfh);
-	}
+	/* Its fd is close-on-exec, and closefrom(3) in a child closes it. */
+	if (pfh != NULL && pidfile_write(pfh) == -1)
+		log_warn("pidfile %s: write", cfg->pidfile);
 	log_listening(cfg, ls, nls);
 	server_init(&s, cfg, ls, nls);
 	status = server_loop(&s);

@@ -50,6 +50,7 @@ struct config {
 	enum log_target	 log_target;
 	enum child_stderr child_stderr;
 	int		 verbose;
+	int		 title;		/* --title: setproctitle in built-ins */
 };
 
 /* One bound, listening socket. */
@@ -163,8 +164,6 @@ double		timespec_elapsed(const struct timespec *,
 		    const struct timespec *);
 
 /* spawn.c */
-struct pidfh;
-void		spawn_set_pidfile(struct pidfh *);
 int		spawn_init(const struct config *, char *, size_t);
 void		spawn_free(void);
 pid_t		spawn_child(const struct config *, int,

@@ -20,7 +20,8 @@
 
 /* Long options without a short letter: values getopt cannot confuse. */
 enum {
-	OPT_CHILD_STDERR = 256
+	OPT_CHILD_STDERR = 256,
+	OPT_TITLE
 };
 
 /* '+': stop at PROGRAM, never take its options; ':': report a missing argument. */
@@ -36,6 +37,7 @@ static const struct option longopts[] = {
 	{ "daemon",		no_argument,		NULL, 'd' },
 	{ "log",		required_argument,	NULL, 'L' },
 	{ "child-stderr",	required_argument, NULL, OPT_CHILD_STDERR },
+	{ "title",		no_argument,		NULL, OPT_TITLE },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -70,6 +72,8 @@ options_usage(FILE *fp)
 	    "                             where an exec'd program's stderr goes:\n"
 	    "                             inherit (forkd's stderr, the default),\n"
 	    "                             null, or socket (the connection)\n"
+	    "      --title                set a built-in child's process title to\n"
+	    "                             'forkd: SERVICE PEER' (costs it page faults)\n"
 	    "  -v, --verbose              also log each accepted connection\n"
 	    "  -h, --help                 show this help and exit\n"
 	    "  -V, --version              show the version and exit\n"
@@ -209,6 +213,9 @@ apply(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
 		else
 			return fail(err, errlen, "--child-stderr: \"%.*s%s\" "
 			    "is not inherit, null or socket", CUT(arg));
+		break;
+	case OPT_TITLE:
+		cfg->title = 1;
 		break;
 	case 'v':
 		cfg->verbose = 1;

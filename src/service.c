@@ -16,6 +16,11 @@
 
 #include "forkd.h"
 
+/*
+ * The copy buffer of echo, upper and discard: one page.  It is on the
+ * stack, and every stack page a child writes costs it a page fault.
+ */
+#define SERVICE_BUFSIZE	4096
 #define HELLO_HEAD_MAX	8192	/* request head we read before answering */
 #define HELLO_LINGER_MS	1000	/* wait for the client's close after reply */
 
@@ -60,7 +65,7 @@ io_status(void)
 static int
 copy_stream(int in, int out, int upper)
 {
-	char buf[16384];
+	char buf[SERVICE_BUFSIZE];
 	ssize_t r, i;
 
 	while ((r = read_some(in, buf, sizeof(buf))) > 0) {
@@ -91,7 +96,7 @@ service_upper(int in, int out)
 static int
 service_discard(int in, int out)
 {
-	char buf[16384];
+	char buf[SERVICE_BUFSIZE];
 	ssize_t r;
 
 	(void)out;

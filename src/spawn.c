@@ -34,7 +34,7 @@ static const char *const ucspi_names[] = {
 };
 #define NUCSPI_SET	5	/* the first five are set, the rest dropped */
 
-static struct pidfh *child_pidfh;	/* closed in every forked child */
+static const struct service *builtin_service;	/* found once, at start */
 static char program_path[PATH_MAX];	/* PROGRAM as found at start */
 
 /* What posix_spawn needs, built once. */
@@ -50,13 +50,6 @@ static char env_local_ip[sizeof("TCPLOCALIP=") + INET6_ADDRSTRLEN];
 static char env_local_port[sizeof("TCPLOCALPORT=") + 8];
 static char env_remote_ip[sizeof("TCPREMOTEIP=") + INET6_ADDRSTRLEN];
 static char env_remote_port[sizeof("TCPREMOTEPORT=") + 8];
-
-/* The pidfile handle children must close (not remove: it is the parent's). */
-void
-spawn_set_pidfile(struct pidfh *pfh)
-{
-	child_pidfh = pfh;
-}
 
 /* Whether the environment entry "NAME=value" is one forkd sets or drops. */
 static int
@@ -152,8 +145,10 @@ fail:
 int
 spawn_init(const struct config *cfg, char *err, size_t errlen)
 {
-	if (cfg->program == NULL)
+	if (cfg->builtin != NULL) {
+		builtin_service = service_find(cfg->builtin);
 		return 0;
+	}
 	if (spawn_find_program(cfg->program[0], program_path,
 	    sizeof(program_path), err, errlen) == -1)
 		return EX_NOINPUT;
@@ -249,14 +244,17 @@ child_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 
 	if (setsid() == -1 || selfpipe_child_reset() == -1)
 		_exit(126);
-	if (child_pidfh != NULL)
-		pidfile_close(child_pidfh);
-	log_close();
 	if (child_stdio(conn) == -1)
 		_exit(126);
+	/*
+	 * The pidfile's and the log's fds go with the rest: no free() and no
+	 * write to their state here, since every page a child writes is a
+	 * page fault (it never logs, and never removes the parent's pidfile).
+	 */
 	closefrom(3);
-	setproctitle("%s %s", cfg->builtin, ci->peer);
-	svc = service_find(cfg->builtin);
+	if (cfg->title)
+		setproctitle("%s %s", cfg->builtin, ci->peer);
+	svc = builtin_service;
 	/* A client that leaves must end write() with EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	_exit(svc->serve(0, 1));

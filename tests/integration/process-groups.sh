@@ -7,7 +7,7 @@ set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 10
+plan 12
 H=127.0.0.1
 
 # Print field N (0: state, 2: pgrp, 3: session) of PID's stat line.
@@ -53,6 +53,17 @@ hold_open "$H" "$PORT" 2 && wait_for children_is "$FORKD_PID" 2
 # shellcheck disable=SC2046
 check "built-in children lead their own session and process group" \
 	all_leaders $(child_pids "$FORKD_PID")
+check_eq "without --title a child keeps forkd's command line" \
+	"$(tr '\0' ' ' <"/proc/$(child_pids "$FORKD_PID" | head -n 1)/cmdline")" \
+	"$FORKD -l $H:0 -b echo "
+hold_close
+stop_forkd
+
+# --title: the child's ps title names its service and peer.
+start_forkd --title -l "$H:0" -b echo || bail "forkd did not start"
+hold_open "$H" "$PORT" 1 && wait_for children_is "$FORKD_PID" 1
+check "--title: the child's title is 'forkd: echo $H:PORT'" \
+	grep -qE "^forkd: echo $H:[0-9]+" "/proc/$(child_pids "$FORKD_PID")/cmdline"
 hold_close
 stop_forkd
 

@@ -54,6 +54,7 @@ struct good_case {
 	enum log_target	 log_target;
 	enum child_stderr child_stderr;
 	int		 verbose;
+	int		 title;
 };
 
 #define DEFAULTS	.max_children = 100, .grace = 10, .backlog = 0, \
@@ -112,6 +113,9 @@ static const struct good_case good[] = {
 	{ "PROGRAM alone",
 	  { "forkd", "-l", "[::1]:0", "true", NULL },
 	  1, { "[::1]:0" }, NULL, 3, { "true", NULL }, DEFAULTS },
+	{ "--title",
+	  { "forkd", "--title", "-l", ":7", "-b", "echo", NULL },
+	  1, { ":7" }, "echo", 0, { NULL }, DEFAULTS, .title = 1 },
 	{ "--child-stderr inherit",
 	  { "forkd", "--child-stderr", "inherit", "-l", ":7", "cat", NULL },
 	  1, { ":7" }, NULL, 5, { "cat", NULL }, DEFAULTS,
@@ -174,6 +178,7 @@ test_good(void **state)
 		CHECK_INT(t->name, cfg.daemonize, t->daemonize);
 		CHECK_INT(t->name, cfg.log_target, t->log_target);
 		CHECK_INT(t->name, cfg.child_stderr, t->child_stderr);
+		CHECK_INT(t->name, cfg.title, t->title);
 		CHECK_INT(t->name, cfg.verbose, t->verbose);
 		if (t->prog_at == 0) {
 			if (cfg.program != NULL)

@@ -163,6 +163,7 @@ fixture_start(const char *builtin, int max_children, int grace)
 	    sizeof(err)), 0);
 	assert_int_equal(fx.nls, 1);
 	fx.port = sock_port(fx.ls[0].fd);
+	assert_int_equal(spawn_init(&fx.cfg, err, sizeof(err)), 0);
 	server_init(&fx.s, &fx.cfg, fx.ls, fx.nls);
 }
 
@@ -217,6 +218,7 @@ teardown(void **state)
 		fx.log = NULL;
 	}
 	listener_close_all(fx.ls, fx.nls);
+	spawn_free();
 	children_signal_all(&fx.s.kids, SIGKILL);
 	children_free(&fx.s.kids);
 	selfpipe_close();
