@@ -587,9 +587,15 @@ line_emit(struct line *l, int pri)
 			return;
 		}
 	}
-	/* The marker only with the line behind it: no count of its own. */
+	/*
+	 * The marker only with the line behind it: no count of its own.  And
+	 * once lines are being lost, only when the queue has drained to half:
+	 * a stall then gives one count, not one for each short line that
+	 * happens to fit between long ones.
+	 */
 	if (dropped_pending > 0) {
-		if (queue_room(2 + sizeof(dropped_pending) + 2 + len) == -1) {
+		if (q_tail - q_head > sizeof(queue) / 2 ||
+		    queue_room(2 + sizeof(dropped_pending) + 2 + len) == -1) {
 			drop();
 			return;
 		}
