@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 
 #include <errno.h>
@@ -127,11 +128,46 @@ listener_port(const char *s, int *port, const char **errstr)
 	return 0;
 }
 
-/* Numeric text of an address: ip and port, without brackets; -1 on error. */
+/* A port number as decimal text into buf (room for "65535"). */
+static void
+port_text(unsigned port, char *buf, size_t len)
+{
+	char tmp[8];
+	size_t n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + port % 10);
+	while ((port /= 10) > 0 && n < sizeof(tmp));
+	for (i = 0; i < n && i + 1 < len; i++)
+		buf[i] = tmp[n - 1 - i];
+	if (len > 0)
+		buf[i] = '\0';
+}
+
+/*
+ * Numeric text of an address: ip and port, without brackets; -1 on error.
+ * This runs for every connection, between two forks: inet_ntop and a few
+ * digits touch far fewer pages than getnameinfo, which is kept for the
+ * rare IPv6 address with a scope (fe80::1%eth0).
+ */
 int
 listener_format(const struct sockaddr *sa, socklen_t len, char *ip,
     size_t iplen, char *port, size_t portlen)
 {
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET && len >= sizeof(*sin) &&
+	    inet_ntop(AF_INET, &sin->sin_addr, ip, iplen) != NULL) {
+		port_text(ntohs(sin->sin_port), port, portlen);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(*sin6) &&
+	    sin6->sin6_scope_id == 0 &&
+	    inet_ntop(AF_INET6, &sin6->sin6_addr, ip, iplen) != NULL) {
+		port_text(ntohs(sin6->sin6_port), port, portlen);
+		return 0;
+	}
 	if (getnameinfo(sa, len, ip, iplen, port, portlen,
 	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		snprintf(ip, iplen, "?");

@@ -234,6 +234,24 @@ test_format(void **state)
 	assert_string_equal(ip, "2001:db8::1");
 	assert_string_equal(port, "80");
 
+	/* the ends of the port range, a v4-mapped address, a scoped one */
+	sin.sin_port = htons(0);
+	listener_format((struct sockaddr *)&sin, sizeof(sin), ip, sizeof(ip),
+	    port, sizeof(port));
+	assert_string_equal(port, "0");
+	sin6.sin6_port = htons(65535);
+	inet_pton(AF_INET6, "::ffff:192.0.2.7", &sin6.sin6_addr);
+	assert_int_equal(listener_format((struct sockaddr *)&sin6,
+	    sizeof(sin6), ip, sizeof(ip), port, sizeof(port)), 0);
+	assert_string_equal(ip, "::ffff:192.0.2.7");
+	assert_string_equal(port, "65535");
+	inet_pton(AF_INET6, "fe80::1", &sin6.sin6_addr);
+	sin6.sin6_scope_id = 1;		/* lo: always index 1 */
+	assert_int_equal(listener_format((struct sockaddr *)&sin6,
+	    sizeof(sin6), ip, sizeof(ip), port, sizeof(port)), 0);
+	assert_string_equal(ip, "fe80::1%lo");
+	sin6.sin6_scope_id = 0;
+
 	/* glibc names AF_UNIX addresses; an unknown family it cannot */
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNSPEC;
