@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <time.h>
 
 #define FORKD_MAX_LISTEN	16	/* -l given at most this often */
@@ -196,14 +197,12 @@ void		log_drain(int);
 int		log_set_syslog_path(const char *);	/* tests; before log_init */
 void		log_msg(int, const char *, ...)
 		    __attribute__((__format__(printf, 2, 3)));
-void		log_info(const char *, ...)
-		    __attribute__((__format__(printf, 1, 2)));
-void		log_notice(const char *, ...)
-		    __attribute__((__format__(printf, 1, 2)));
 void		log_warn(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
-void		log_warnx(const char *, ...)
-		    __attribute__((__format__(printf, 1, 2)));
+/* log_msg at a fixed priority: one function, not four copies of it. */
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_notice(...)	log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_warnx(...)	log_msg(LOG_WARNING, __VA_ARGS__)
 int		log_limited(struct ratelimit *, int, const char *, ...)
 		    __attribute__((__format__(printf, 3, 4)));
 

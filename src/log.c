@@ -632,32 +632,6 @@ log_msg(int pri, const char *fmt, ...)
 	errno = saved;
 }
 
-/* An event worth a line: a child reaped, a socket opened. */
-void
-log_info(const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	log_vmsg(LOG_INFO, fmt, ap);
-	va_end(ap);
-	errno = saved;
-}
-
-/* A normal but significant event. */
-void
-log_notice(const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	log_vmsg(LOG_NOTICE, fmt, ap);
-	va_end(ap);
-	errno = saved;
-}
-
 /* A problem, with ": strerror(errno)" appended. */
 void
 log_warn(const char *fmt, ...)
@@ -674,19 +648,6 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 	line_add(&l, ": %s", strerror(saved));
 	line_emit(&l, LOG_WARNING);
-	errno = saved;
-}
-
-/* A problem, as worded by the caller. */
-void
-log_warnx(const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	log_vmsg(LOG_WARNING, fmt, ap);
-	va_end(ap);
 	errno = saved;
 }
 
