@@ -1,6 +1,7 @@
 /*
- * The table of live children (pid -> peer, start time) and reaping:
- * wait4() until nothing is left, one log line per child.
+ * The table of live children (pid -> peer, start time, address group,
+ * deadline) and reaping: wait4() until nothing is left, one log line per
+ * child.
  */
 #include "config.h"
 
@@ -25,6 +26,13 @@ timespec_elapsed(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) +
 	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* A time on the monotonic clock in nanoseconds, as limits.c counts. */
+uint64_t
+timespec_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
 }
 
 /*
@@ -109,20 +117,83 @@ grow(struct children *t)
 	return 0;
 }
 
-/* Remember a new child; -1 (ENOMEM) if the table cannot grow. */
-int
-children_add(struct children *t, pid_t pid, const char *peer,
-    const struct timespec *start)
+/*
+ * The deadline lists.  Every child gets the same -t, and every SIGTERM
+ * the same --kill-after, so appending each child as its deadline is set
+ * keeps each list in deadline order: the earliest deadline is always at
+ * a head.  That makes the ordered structure a pair of doubly linked
+ * lists threaded through the table: O(1) to add, to remove out of order
+ * (a child exiting early), and to find the next deadline; no heap, no
+ * scan, and the poll timeout is the nearer head.
+ */
+
+/* Entry i's successor/predecessor slot in the links of its list. */
+static uint32_t *
+link_to(struct children *t, uint32_t link, int is_next, enum child_stage st)
 {
-	struct child *c;
+	if (link == 0)
+		return is_next ? &t->tail[st] : &t->head[st];
+	return is_next ? &t->v[link - 1].prev : &t->v[link - 1].next;
+}
+
+/* Take entry i off its deadline list (if it is on one). */
+static void
+list_unlink(struct children *t, size_t i)
+{
+	struct child *c = &t->v[i];
+
+	if (c->stage == CHILD_UNTIMED)
+		return;
+	*link_to(t, c->next, 1, c->stage) = c->prev;
+	*link_to(t, c->prev, 0, c->stage) = c->next;
+	c->prev = c->next = 0;
+	c->stage = CHILD_UNTIMED;
+}
+
+/* Put entry i at the end of list st: its deadline is the latest. */
+static void
+list_append(struct children *t, size_t i, enum child_stage st)
+{
+	struct child *c = &t->v[i];
+
+	c->stage = st;
+	c->next = 0;
+	c->prev = t->tail[st];
+	*link_to(t, c->prev, 0, st) = (uint32_t)i + 1;
+	t->tail[st] = (uint32_t)i + 1;
+}
+
+/* Entry i moved to index j: its neighbours (and the hash) point there. */
+static void
+relink_moved(struct children *t, size_t j)
+{
+	struct child *c = &t->v[j];
+
+	t->slot[slot_of(t, c->pid)] = (uint32_t)j + 1;
+	if (c->stage == CHILD_UNTIMED)
+		return;
+	*link_to(t, c->next, 1, c->stage) = (uint32_t)j + 1;
+	*link_to(t, c->prev, 0, c->stage) = (uint32_t)j + 1;
+}
+
+/*
+ * Remember a new child, a copy of c: on the running list when c->stage
+ * says CHILD_RUNNING (c->due is then start + timeout).  -1 (ENOMEM) if
+ * the table cannot grow.
+ */
+int
+children_add(struct children *t, const struct child *c)
+{
+	size_t i;
 
 	if (t->n == t->cap && grow(t) == -1)
 		return -1;
-	c = &t->v[t->n];
-	c->pid = pid;
-	c->start = *start;
-	strlcpy(c->peer, peer, sizeof(c->peer));
-	t->slot[slot_of(t, pid)] = (uint32_t)++t->n;
+	i = t->n++;
+	t->v[i] = *c;
+	t->v[i].stage = CHILD_UNTIMED;
+	t->slot[slot_of(t, c->pid)] = (uint32_t)i + 1;
+	if (c->stage != CHILD_UNTIMED)
+		list_append(t, i, c->stage);
 	return 0;
 }
 
@@ -140,13 +211,70 @@ children_remove(struct children *t, pid_t pid, struct child *out)
 	i = t->slot[h] - 1;
 	if (out != NULL)
 		*out = t->v[i];
+	list_unlink(t, i);
 	slot_clear(t, h);
 	last = --t->n;
 	if (i != last) {	/* the last entry fills the hole */
 		t->v[i] = t->v[last];
-		t->slot[slot_of(t, t->v[i].pid)] = (uint32_t)i + 1;
+		relink_moved(t, i);
 	}
 	return 0;
+}
+
+/* The earlier of the two list heads, or NULL when nothing is timed. */
+static struct child *
+first_due(const struct children *t)
+{
+	struct child *a = NULL, *b = NULL;
+
+	if (t->head[CHILD_RUNNING] != 0)
+		a = &t->v[t->head[CHILD_RUNNING] - 1];
+	if (t->head[CHILD_TERMINATING] != 0)
+		b = &t->v[t->head[CHILD_TERMINATING] - 1];
+	if (a == NULL || (b != NULL && timespec_elapsed(&b->due, &a->due) > 0))
+		return b;
+	return a;
+}
+
+/* A child whose deadline has come by now (earliest first), or NULL. */
+struct child *
+children_due(struct children *t, const struct timespec *now)
+{
+	struct child *c = first_due(t);
+
+	if (c == NULL || timespec_elapsed(&c->due, now) < 0)
+		return NULL;
+	return c;
+}
+
+/* The nearest deadline into *due; 0 if no child has one. */
+int
+children_next_due(const struct children *t, struct timespec *due)
+{
+	const struct child *c = first_due(t);
+
+	if (c == NULL)
+		return 0;
+	*due = c->due;
+	return 1;
+}
+
+/* Child c was sent SIGTERM: its next step (SIGKILL) is due then. */
+void
+children_defer(struct children *t, struct child *c, const struct timespec *due)
+{
+	size_t i = (size_t)(c - t->v);
+
+	list_unlink(t, i);
+	t->v[i].due = *due;
+	list_append(t, i, CHILD_TERMINATING);
+}
+
+/* Child c has no deadline any more (SIGKILL sent: nothing else to do). */
+void
+children_untime(struct children *t, struct child *c)
+{
+	list_unlink(t, (size_t)(c - t->v));
 }
 
 /* How many children are alive. */
@@ -250,14 +378,11 @@ cpu_seconds(const struct rusage *ru)
 /* The one line logged for every reaped child. */
 static void
 log_reaped(pid_t pid, int status, const struct rusage *ru,
-    const struct child *c)
+    const struct child *c, const struct timespec *now)
 {
-	struct timespec now;
 	char how[48];
-
 	int pri = children_priority(status);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	children_format_status(status, how, sizeof(how));
 	if (c == NULL) {
 		log_msg(pri, "reaped pid %ld unknown %s cpu %.3fs maxrss %ldk",
@@ -265,34 +390,41 @@ log_reaped(pid_t pid, int status, const struct rusage *ru,
 		return;
 	}
 	log_msg(pri, "reaped pid %ld %s %s after %.3fs cpu %.3fs maxrss %ldk",
-	    (long)pid, c->peer, how, timespec_elapsed(&c->start, &now),
+	    (long)pid, c->peer, how, timespec_elapsed(&c->start, now),
 	    cpu_seconds(ru), ru->ru_maxrss);
 }
 
 /*
  * Reap every child that has exited: loop wait4(WNOHANG) until it returns
  * 0 (children alive, none exited) or ECHILD.  One SIGCHLD may stand for
- * many children, so one call is never enough.  Returns how many it reaped.
+ * many children, so one call is never enough.  Each one reaped gives its
+ * place in its address group back to lim (if not NULL).  Returns how many
+ * it reaped.
  */
 size_t
-children_reap(struct children *t)
+children_reap(struct children *t, struct limits *lim)
 {
+	struct timespec now;
 	struct rusage ru;
 	struct child c;
 	size_t reaped = 0;
 	pid_t pid;
 	int status;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (;;) {
 		pid = wait4(-1, &status, WNOHANG, &ru);
 		if (pid == -1 && errno == EINTR)
 			continue;
 		if (pid <= 0)
 			break;
-		if (children_remove(t, pid, &c) == 0)
-			log_reaped(pid, status, &ru, &c);
-		else
-			log_reaped(pid, status, &ru, NULL);
+		if (children_remove(t, pid, &c) == 0) {
+			log_reaped(pid, status, &ru, &c, &now);
+			if (lim != NULL)
+				limits_release(lim, &c.key,
+				    timespec_ns(&now));
+		} else
+			log_reaped(pid, status, &ru, NULL, &now);
 		reaped++;
 	}
 	if (pid == -1 && errno != ECHILD)
@@ -305,7 +437,5 @@ void
 children_free(struct children *t)
 {
 	free(t->slot);	/* the entries too: one block */
-	t->v = NULL;
-	t->slot = NULL;
-	t->n = t->cap = t->hcap = 0;
+	memset(t, 0, sizeof(*t));
 }

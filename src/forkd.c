@@ -139,11 +139,11 @@ parse(int argc, char **argv, struct config *cfg)
 	return -1;
 }
 
-/* Relative PROGRAM (with a slash) and pidfile paths, made absolute. */
+/* Relative PROGRAM (with a slash), pidfile and rules paths, made absolute. */
 static int
 absolute_paths(struct config *cfg)
 {
-	static char prog[PATH_MAX], pidfile[PATH_MAX];
+	static char prog[PATH_MAX], pidfile[PATH_MAX], access[PATH_MAX];
 	const char *p;
 
 	if (cfg->program != NULL && strchr(cfg->program[0], '/') != NULL) {
@@ -155,33 +155,67 @@ absolute_paths(struct config *cfg)
 	if (cfg->pidfile != NULL &&
 	    make_absolute(&cfg->pidfile, pidfile, sizeof(pidfile)) == -1)
 		return pidfile_fail(EX_OSERR, cfg->pidfile, strerror(errno));
+	/* SIGHUP rereads it, after --daemon's chdir("/"). */
+	if (cfg->access != NULL &&
+	    make_absolute(&cfg->access, access, sizeof(access)) == -1)
+		return fail(EX_OSERR, cfg->access, strerror(errno));
 	return 0;
+}
+
+/*
+ * Read the access rules given with -a (NULL without -a), and make the
+ * environment of exec'd children fit them.  -1 to go on, or the exit
+ * status: 66 for a file that cannot be read, 78 for a bad line.
+ */
+static int
+load_rules(const struct config *cfg, struct access_rules **rules)
+{
+	char err[512];
+	int status;
+
+	*rules = NULL;
+	if (cfg->access == NULL)
+		return -1;
+	if ((*rules = access_load(cfg->access, err, sizeof(err),
+	    &status)) == NULL)
+		return fail(status, "", err);
+	if (spawn_set_access(*rules) == -1) {
+		access_free(*rules);
+		return fail(EX_OSERR, cfg->access, strerror(errno));
+	}
+	return -1;
 }
 
 /* Everything that needs the listeners open: detach, loop, return status. */
 static int
 run(const struct config *cfg, struct listener *ls, size_t nls,
-    struct pidfh *pfh)
+    struct pidfh *pfh, struct access_rules *rules)
 {
 	struct server s;
 	int status;
 
+	if (server_init(&s, cfg, ls, nls, rules) == -1) {
+		access_free(rules);
+		return fail(EX_OSERR, "address-group table", strerror(errno));
+	}
 	log_init(cfg->log_target, cfg->verbose);
-	if (selfpipe_open() == -1)
-		return fail(EX_OSERR, "self-pipe", strerror(errno));
-	if (cfg->daemonize && daemon(0, 0) == -1)
-		return fail(EX_OSERR, "daemon", strerror(errno));
+	if (selfpipe_open() == -1 ||
+	    (cfg->daemonize && daemon(0, 0) == -1)) {
+		status = fail(EX_OSERR, cfg->daemonize ? "self-pipe or "
+		    "daemon" : "self-pipe", strerror(errno));
+		server_free(&s);
+		return status;
+	}
 	log_startup_done();	/* daemon() forked: the log's pid is new */
 	/* Its fd is close-on-exec, and closefrom(3) in a child closes it. */
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		log_warn("pidfile %s: write", cfg->pidfile);
 	log_listening(cfg, ls, nls);
-	server_init(&s, cfg, ls, nls);
 	status = server_loop(&s);
 	log_drain(1000);	/* the summary line, even after a burst */
 	/* Leave nothing open or allocated behind (valgrind checks it). */
 	listener_close_all(ls, nls);
-	children_free(&s.kids);
+	server_free(&s);
 	spawn_free();
 	selfpipe_close();
 	log_close();
@@ -193,6 +227,7 @@ main(int argc, char *argv[])
 {
 	struct listener ls[FORKD_MAX_SOCKETS];
 	struct config cfg;
+	struct access_rules *rules;
 	struct pidfh *pfh = NULL;
 	char err[512];
 	size_t nls;
@@ -207,15 +242,21 @@ main(int argc, char *argv[])
 	/* PROGRAM is found and checked once here, not in every child. */
 	if ((status = spawn_init(&cfg, err, sizeof(err))) != 0)
 		return fail(status, "", err);
-	if (cfg.pidfile != NULL &&
-	    (status = open_pidfile(cfg.pidfile, &pfh)) != 0)
+	if ((status = load_rules(&cfg, &rules)) != -1)
 		return status;
+	if (cfg.pidfile != NULL &&
+	    (status = open_pidfile(cfg.pidfile, &pfh)) != 0) {
+		access_free(rules);
+		return status;
+	}
 	status = listener_open_all(&cfg, ls, FORKD_MAX_SOCKETS, &nls, err,
 	    sizeof(err));
 	if (status == 0)
-		status = run(&cfg, ls, nls, pfh);
-	else
+		status = run(&cfg, ls, nls, pfh, rules);
+	else {
 		fail(status, "listen", err);
+		access_free(rules);
+	}
 	if (pfh != NULL)
 		pidfile_remove(pfh);
 	return status;

@@ -17,6 +17,9 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "access.h"
+#include "forkd_limits.h"
+
 #define FORKD_MAX_LISTEN	16	/* -l given at most this often */
 #define FORKD_MAX_SOCKETS	64	/* sockets bound, all -l together */
 #define FORKD_ADDRSTRLEN	(INET6_ADDRSTRLEN + 16)	/* "[addr]:port" */
@@ -24,6 +27,7 @@
 #define FORKD_KILL_DELAY	5	/* seconds from SIGTERM to SIGKILL */
 #define FORKD_PAUSE_SECS	1	/* accepts paused after EMFILE & co */
 #define FORKD_REQUEST_MS	1000	/* SIGUSR1, SIGHUP: a line this often */
+#define FORKD_REFUSE_MAX	512	/* --refuse-message, decoded */
 
 enum log_target {
 	LOG_TO_SYSLOG,
@@ -52,6 +56,18 @@ struct config {
 	enum child_stderr child_stderr;
 	int		 verbose;
 	int		 title;		/* --title: setproctitle in built-ins */
+	/* Admission control, checked in the parent before a child starts. */
+	unsigned	 per_ip;	/* -C: children per address group; 0: any */
+	int		 v4prefix;	/* --ipv4-prefix: the group of an IPv4 client */
+	int		 v6prefix;	/* --ipv6-prefix */
+	struct rate	 rate;		/* -R: per address group; n 0: none */
+	struct rate	 max_rate;	/* --max-rate: the whole server */
+	const char	*access;	/* -a: rules file, reread on SIGHUP */
+	int		 timeout;	/* -t: seconds a child may live; 0: ever */
+	int		 kill_after;	/* --kill-after: SIGTERM to SIGKILL */
+	int		 idle_timeout;	/* --idle-timeout: built-ins; 0: none */
+	char		 refuse_msg[FORKD_REFUSE_MAX];	/* --refuse-message */
+	size_t		 refuse_len;	/* its bytes; 0: close silently */
 };
 
 /* One bound, listening socket. */
@@ -69,20 +85,37 @@ struct conninfo {
 	char	peer[FORKD_ADDRSTRLEN];	/* remote end as "ip:port" */
 };
 
-/* A live child: whom it serves and since when. */
+/* Where a child stands with -t: which deadline list holds it. */
+enum child_stage {
+	CHILD_UNTIMED,		/* no deadline (no -t, or SIGKILL sent) */
+	CHILD_RUNNING,		/* due: start + timeout, then SIGTERM */
+	CHILD_TERMINATING,	/* due: SIGTERM + kill-after, then SIGKILL */
+	CHILD_NSTAGES
+};
+
+/* A live child: whom it serves, since when, its address group, its deadline. */
 struct child {
 	pid_t		pid;
+	uint32_t	prev, next;	/* its deadline list: index + 1; 0: end */
+	enum child_stage stage;
 	struct timespec	start;		/* CLOCK_MONOTONIC */
+	struct timespec	due;		/* the next step, if stage is timed */
+	struct limits_key key;		/* its address group (limits.c) */
 	char		peer[FORKD_ADDRSTRLEN];
 };
 
-/* The table of live children: dense, with a pid hash (children.c). */
+/*
+ * The table of live children: dense, with a pid hash, and the timed ones
+ * on two lists in deadline order (children.c).
+ */
 struct children {
 	struct child	*v;
 	size_t		 n;
 	size_t		 cap;
 	uint32_t	*slot;		/* hash: index + 1 into v, 0: empty */
 	size_t		 hcap;		/* slots: a power of 2, 2 * cap */
+	uint32_t	 head[CHILD_NSTAGES];	/* index + 1; 0: empty */
+	uint32_t	 tail[CHILD_NSTAGES];
 };
 
 /* A built-in service: serves fd 0 (read) and fd 1 (write), returns status. */
@@ -91,12 +124,28 @@ struct service {
 	int		(*serve)(int in, int out);
 };
 
+/* Why admission control closed a connection in the parent. */
+enum refusal {
+	REFUSED_PER_IP,		/* -C: its address group had enough children */
+	REFUSED_RATE,		/* -R: its address group's bucket was empty */
+	REFUSED_ACCESS,		/* -a: a deny rule matched */
+	REFUSED_NREASONS
+};
+
 /* Counters reported on SIGUSR1 and at exit. */
 struct counters {
 	unsigned long	accepted;
 	unsigned long	reaped;
-	unsigned long	refused;
+	unsigned long	refused;	/* all reasons */
+	unsigned long	refused_by[REFUSED_NREASONS];
 	unsigned long	fork_failures;
+	unsigned long	timeouts;	/* -t: children sent SIGTERM */
+};
+
+/* What admission control hands a child: its environment's extras. */
+struct admission {
+	unsigned			 conns;	/* TCPCONNNUM: its group's */
+	const struct access_rule	*rule;	/* the allow rule, or NULL */
 };
 
 /*
@@ -151,24 +200,30 @@ int		selfpipe_child_reset(void);
 void		selfpipe_close(void);
 
 /* children.c */
-int		children_add(struct children *, pid_t, const char *,
-		    const struct timespec *);
+int		children_add(struct children *, const struct child *);
 int		children_remove(struct children *, pid_t, struct child *);
+struct child	*children_due(struct children *, const struct timespec *);
+int		children_next_due(const struct children *, struct timespec *);
+void		children_defer(struct children *, struct child *,
+		    const struct timespec *);
+void		children_untime(struct children *, struct child *);
 size_t		children_count(const struct children *);
 int		children_signal(pid_t, int);
 int		children_signal_all(const struct children *, int);
 int		children_priority(int);
-size_t		children_reap(struct children *);
+size_t		children_reap(struct children *, struct limits *);
 void		children_format_status(int, char *, size_t);
 void		children_free(struct children *);
 double		timespec_elapsed(const struct timespec *,
 		    const struct timespec *);
+uint64_t	timespec_ns(const struct timespec *);
 
 /* spawn.c */
 int		spawn_init(const struct config *, char *, size_t);
 void		spawn_free(void);
 pid_t		spawn_child(const struct config *, int,
-		    const struct conninfo *);
+		    const struct conninfo *, const struct admission *);
+int		spawn_set_access(const struct access_rules *);
 int		spawn_error_is_fork(int);
 int		spawn_find_program(const char *, char *, size_t, char *,
 		    size_t);
@@ -178,10 +233,12 @@ enum hello_head {
 	HELLO_INCOMPLETE,	/* no blank line yet: read more */
 	HELLO_GET,		/* a well-formed head: answer with a body */
 	HELLO_HEAD,		/* a well-formed HEAD request: headers only */
-	HELLO_BAD		/* NUL byte or malformed line: 400 */
+	HELLO_BAD,		/* NUL byte or malformed line: 400 */
+	HELLO_IDLE		/* --idle-timeout: nothing came; no answer */
 };
 const struct service *service_find(const char *);
 const char	*service_names(void);
+void		 service_set_idle_timeout(int);
 enum hello_head	 service_hello_parse(const char *, size_t);
 
 /* log.c */
@@ -230,11 +287,18 @@ struct server {
 	struct ratelimit	 rl_fork;
 	struct ratelimit	 rl_exec;
 	struct ratelimit	 rl_full;
+	struct ratelimit	 rl_refused[REFUSED_NREASONS];
 	struct request		 usr1;
 	struct request		 hup;
+	struct limits		 lim;		/* address groups: -C, -R */
+	struct access_rules	*rules;		/* -a, or NULL */
+	struct bucket		 max_bucket;	/* --max-rate */
+	int			 rate_paused;	/* its bucket is empty */
+	struct timespec		 rate_until;	/* until its next token */
 };
-void		server_init(struct server *, const struct config *,
-		    struct listener *, size_t);
+int		server_init(struct server *, const struct config *,
+		    struct listener *, size_t, struct access_rules *);
+void		server_free(struct server *);
 int		server_loop(struct server *);
 enum accept_action {
 	ACCEPT_RETRY,	/* that connection failed; try the next one */

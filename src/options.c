@@ -17,15 +17,24 @@
 
 #define DEFAULT_MAX_CHILDREN	100
 #define DEFAULT_GRACE		10
+#define DEFAULT_V4PREFIX	32
+#define DEFAULT_V6PREFIX	64	/* one site, as IPv6 hands them out */
+#define DEFAULT_KILL_AFTER	5
 
 /* Long options without a short letter: values getopt cannot confuse. */
 enum {
 	OPT_CHILD_STDERR = 256,
-	OPT_TITLE
+	OPT_TITLE,
+	OPT_IPV4_PREFIX,
+	OPT_IPV6_PREFIX,
+	OPT_MAX_RATE,
+	OPT_KILL_AFTER,
+	OPT_IDLE_TIMEOUT,
+	OPT_REFUSE_MESSAGE
 };
 
 /* '+': stop at PROGRAM, never take its options; ':': report a missing argument. */
-static const char shortopts[] = "+:l:b:c:B:g:p:dL:vhV";
+static const char shortopts[] = "+:l:b:c:B:g:p:dL:C:R:a:t:vhV";
 
 static const struct option longopts[] = {
 	{ "listen",		required_argument,	NULL, 'l' },
@@ -38,6 +47,16 @@ static const struct option longopts[] = {
 	{ "log",		required_argument,	NULL, 'L' },
 	{ "child-stderr",	required_argument, NULL, OPT_CHILD_STDERR },
 	{ "title",		no_argument,		NULL, OPT_TITLE },
+	{ "per-ip",		required_argument,	NULL, 'C' },
+	{ "ipv4-prefix",	required_argument, NULL, OPT_IPV4_PREFIX },
+	{ "ipv6-prefix",	required_argument, NULL, OPT_IPV6_PREFIX },
+	{ "rate",		required_argument,	NULL, 'R' },
+	{ "max-rate",		required_argument,	NULL, OPT_MAX_RATE },
+	{ "access",		required_argument,	NULL, 'a' },
+	{ "timeout",		required_argument,	NULL, 't' },
+	{ "kill-after",		required_argument, NULL, OPT_KILL_AFTER },
+	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "refuse-message",	required_argument, NULL, OPT_REFUSE_MESSAGE },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -74,14 +93,40 @@ options_usage(FILE *fp)
 	    "                             null, or socket (the connection)\n"
 	    "      --title                set a built-in child's process title to\n"
 	    "                             'forkd: SERVICE PEER' (costs it page faults)\n"
+	    "\n"
+	    "Admission (checked before a child starts; refused clients are logged):\n"
+	    "  -C, --per-ip N             children at once per client address group,\n"
+	    "                             1..65535 (default: no limit)\n"
+	    "      --ipv4-prefix LEN      group IPv4 clients by this prefix, 0..32\n"
+	    "                             (default %d)\n"
+	    "      --ipv6-prefix LEN      group IPv6 clients by this prefix, 0..128\n"
+	    "                             (default %d: 2001:db8::1 and ::2 share)\n"
+	    "  -R, --rate N/SECONDS       connections per address group: bursts of N,\n"
+	    "                             N more each SECONDS; over it, refused\n"
+	    "      --max-rate N/SECONDS   connections for the whole server; over it,\n"
+	    "                             clients wait in the backlog\n"
+	    "  -a, --access FILE          allow/deny rules by address, first match\n"
+	    "                             wins; reread on SIGHUP\n"
+	    "      --refuse-message TEXT  send TEXT (\\r \\n \\t \\\\ understood) to a\n"
+	    "                             refused client before closing\n"
+	    "  -t, --timeout SECONDS      a child older than this gets SIGTERM, its\n"
+	    "                             process group too, 1..604800 (default: none)\n"
+	    "      --kill-after SECONDS   then SIGKILL this much later, 0..3600\n"
+	    "                             (default %d)\n"
+	    "      --idle-timeout SECONDS end a built-in's connection when no byte\n"
+	    "                             moved for this long, 1..86400\n"
+	    "\n"
 	    "  -v, --verbose              also log each accepted connection\n"
 	    "  -h, --help                 show this help and exit\n"
 	    "  -V, --version              show the version and exit\n"
 	    "\n"
 	    "PROGRAM runs with the connection on stdin and stdout and PROTO,\n"
-	    "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT set.\n"
-	    "Signals: TERM/INT stop, USR1 logs counters. See forkd(8).\n",
-	    service_names(), DEFAULT_MAX_CHILDREN, DEFAULT_GRACE);
+	    "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT, REMOTE_ADDR,\n"
+	    "REMOTE_PORT and TCPCONNNUM set, plus an allow rule's NAME=value words.\n"
+	    "Signals: TERM/INT stop, HUP rereads --access, USR1 logs counters.\n"
+	    "See forkd(8).\n",
+	    service_names(), DEFAULT_MAX_CHILDREN, DEFAULT_GRACE,
+	    DEFAULT_V4PREFIX, DEFAULT_V6PREFIX, DEFAULT_KILL_AFTER);
 }
 
 /* Format an error message into err; always returns OPTIONS_ERROR. */
@@ -121,6 +166,99 @@ parse_number(const char *name, const char *arg, int min, int max, int *out,
 	}
 	*out = (int)v;
 	return 0;
+}
+
+/* Parse a rate "N/SECONDS" for option name; -1 with err on error. */
+static int
+parse_rate(const char *name, const char *arg, struct rate *out, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	if (limits_rate_parse(arg, out, &why) == 0)
+		return 0;
+	fail(err, errlen, "--%s: \"%.*s%s\" %s", name, CUT(arg), why);
+	return -1;
+}
+
+/*
+ * Decode --refuse-message TEXT into cfg: \r, \n, \t and \\ stand for
+ * themselves, so that a unit file or a shell without $'...' can say
+ * "HTTP/1.0 503 Busy\r\n\r\n".  Any other backslash is an error, not a
+ * guess.
+ */
+static enum options_result
+decode_message(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	static const char from[] = "rnt\\", to[] = "\r\n\t\\";
+	const char *p, *e;
+	size_t n = 0;
+
+	for (p = arg; *p != '\0'; p++) {
+		if (n == sizeof(cfg->refuse_msg))
+			return fail(err, errlen, "--refuse-message: over %zu "
+			    "bytes", sizeof(cfg->refuse_msg));
+		if (*p != '\\') {
+			cfg->refuse_msg[n++] = *p;
+			continue;
+		}
+		if (p[1] == '\0' || (e = strchr(from, p[1])) == NULL)
+			return fail(err, errlen, "--refuse-message: \"\\%.1s\" "
+			    "is not \\r, \\n, \\t or \\\\", p + 1);
+		cfg->refuse_msg[n++] = to[e - from];
+		p++;
+	}
+	cfg->refuse_len = n;
+	return OPTIONS_RUN;
+}
+
+/* The admission options; OPTIONS_RUN when the value was fine. */
+static enum options_result
+apply_admission(int c, const char *arg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	int v, rc = 0;
+
+	switch (c) {
+	case 'C':
+		rc = parse_number("per-ip", arg, 1, 65535, &v, err, errlen);
+		cfg->per_ip = (unsigned)v;
+		break;
+	case OPT_IPV4_PREFIX:
+		rc = parse_number("ipv4-prefix", arg, 0, 32, &cfg->v4prefix,
+		    err, errlen);
+		break;
+	case OPT_IPV6_PREFIX:
+		rc = parse_number("ipv6-prefix", arg, 0, 128, &cfg->v6prefix,
+		    err, errlen);
+		break;
+	case 'R':
+		rc = parse_rate("rate", arg, &cfg->rate, err, errlen);
+		break;
+	case OPT_MAX_RATE:
+		rc = parse_rate("max-rate", arg, &cfg->max_rate, err, errlen);
+		break;
+	case 'a':
+		if (*arg == '\0')
+			return fail(err, errlen, "--access: empty file name");
+		cfg->access = arg;
+		break;
+	case 't':
+		rc = parse_number("timeout", arg, 1, 604800, &cfg->timeout,
+		    err, errlen);
+		break;
+	case OPT_KILL_AFTER:
+		rc = parse_number("kill-after", arg, 0, 3600,
+		    &cfg->kill_after, err, errlen);
+		break;
+	case OPT_IDLE_TIMEOUT:
+		rc = parse_number("idle-timeout", arg, 1, 86400,
+		    &cfg->idle_timeout, err, errlen);
+		break;
+	case OPT_REFUSE_MESSAGE:
+		return decode_message(arg, cfg, err, errlen);
+	}
+	return rc == 0 ? OPTIONS_RUN : OPTIONS_ERROR;
 }
 
 /*
@@ -220,6 +358,8 @@ apply(int c, const char *arg, struct config *cfg, char *err, size_t errlen)
 	case 'v':
 		cfg->verbose = 1;
 		break;
+	default:
+		return apply_admission(c, arg, cfg, err, errlen);
 	}
 	return OPTIONS_RUN;
 }
@@ -270,6 +410,9 @@ check(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->builtin == NULL && cfg->program == NULL)
 		return fail(err, errlen, "nothing to serve: give --builtin "
 		    "NAME or a PROGRAM");
+	if (cfg->idle_timeout != 0 && cfg->builtin == NULL)
+		return fail(err, errlen, "--idle-timeout applies to built-ins "
+		    "only: a PROGRAM's reads are its own; use --timeout");
 	if (cfg->daemonize && cfg->log_target == LOG_TO_STDERR)
 		return fail(err, errlen, "--daemon with --log stderr would "
 		    "lose every log line: use --log syslog");
@@ -293,6 +436,9 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->grace = DEFAULT_GRACE;
 	cfg->log_target = LOG_TO_SYSLOG;
 	cfg->child_stderr = CHILD_STDERR_INHERIT;
+	cfg->v4prefix = DEFAULT_V4PREFIX;
+	cfg->v6prefix = DEFAULT_V6PREFIX;
+	cfg->kill_after = DEFAULT_KILL_AFTER;
 	if (errlen > 0)
 		err[0] = '\0';
 

@@ -1,6 +1,8 @@
 /*
- * The one loop: poll() on the self-pipe and the listening sockets; accept
- * and fork; reap on SIGCHLD; act on the other signals; shut down in order.
+ * The one loop: poll() on the self-pipe and the listening sockets; accept,
+ * admit (access rules, per-address and rate limits) and spawn; reap on
+ * SIGCHLD; time children out; act on the other signals; shut down in
+ * order.
  */
 #include "config.h"
 
@@ -10,6 +12,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <sysexits.h>
@@ -43,15 +48,58 @@ passed(const struct timespec *deadline)
 	return timespec_elapsed(deadline, &t) >= 0;
 }
 
-/* Start with no children, accepting. */
-void
-server_init(struct server *s, const struct config *cfg, struct listener *ls,
-    size_t nls)
+/* ts = now + ns. */
+static void
+add_ns(struct timespec *ts, uint64_t ns)
 {
+	ts->tv_sec += (time_t)(ns / 1000000000u);
+	ts->tv_nsec += (long)(ns % 1000000000u);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Refusal lines a reason may log each RATELIMIT_WINDOW, before "N more". */
+#define REFUSED_LOG_BURST	10
+
+/*
+ * Start with no children, accepting, with the access rules given (the
+ * server owns them from here on).  -1 (ENOMEM) if the address-group table
+ * cannot be made.
+ */
+int
+server_init(struct server *s, const struct config *cfg, struct listener *ls,
+    size_t nls, struct access_rules *rules)
+{
+	struct limits_config lc = {
+		.per_ip = cfg->per_ip,
+		.rate = cfg->rate,
+		.v4prefix = cfg->v4prefix,
+		.v6prefix = cfg->v6prefix,
+		/* A hash key no client can guess, so none can aim collisions. */
+		.seed = (uint64_t)arc4random() << 32 | arc4random(),
+	};
+	size_t i;
+
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->ls = ls;
 	s->nls = nls;
+	s->rules = rules;
+	for (i = 0; i < REFUSED_NREASONS; i++)
+		s->rl_refused[i].burst = REFUSED_LOG_BURST;
+	return limits_init(&s->lim, &lc);
+}
+
+/* Free what the server holds (at exit: valgrind checks nothing is left). */
+void
+server_free(struct server *s)
+{
+	children_free(&s->kids);
+	limits_free(&s->lim);
+	access_free(s->rules);
+	s->rules = NULL;
 }
 
 /* What to do after accept4() failed with error. */
@@ -84,7 +132,7 @@ server_accept_error(int error)
 static int
 accepting(const struct server *s)
 {
-	return !s->stopping && !s->paused &&
+	return !s->stopping && !s->paused && !s->rate_paused &&
 	    children_count(&s->kids) < (size_t)s->cfg->max_children;
 }
 
@@ -120,31 +168,171 @@ spawn_failed(struct server *s, int error, const char *peer)
 	    s->cfg->program[0], strerror(error), peer);
 }
 
-/* Start a child for the new connection fd; the parent keeps no copy. */
+/*
+ * Close a connection admission control turned away, after the optional
+ * --refuse-message (sent without waiting: a client that cannot take it
+ * now does not get it).  What the client already sent is read first, so
+ * that closing sends a FIN behind the message and not a reset that could
+ * destroy it.  Logged with a rate limit per reason; returns -1.
+ */
+static int
+refuse(struct server *s, int fd, enum refusal why, const char *peer,
+    const char *fmt, ...)
+	__attribute__((__format__(printf, 5, 6)));
+
+static int
+refuse(struct server *s, int fd, enum refusal why, const char *peer,
+    const char *fmt, ...)
+{
+	char reason[160], junk[1024];
+	va_list ap;
+	int i;
+
+	s->count.refused++;
+	s->count.refused_by[why]++;
+	if (s->cfg->refuse_len > 0) {
+		for (i = 0; i < 4 && recv(fd, junk, sizeof(junk),
+		    MSG_DONTWAIT) > 0; i++)
+			;
+		send(fd, s->cfg->refuse_msg, s->cfg->refuse_len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		shutdown(fd, SHUT_WR);
+	}
+	close(fd);
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	log_limited(&s->rl_refused[why], LOG_NOTICE, "refused %s: %s", peer,
+	    reason);
+	return -1;
+}
+
+/* " for 2001:db8::/64" when c's group is wider than its one address. */
+static void
+group_note(const struct server *s, const struct child *c, char *buf,
+    size_t len)
+{
+	char g[FORKD_ADDRSTRLEN + 8];
+
+	limits_key_format(&c->key, s->cfg->v4prefix, s->cfg->v6prefix, g,
+	    sizeof(g));
+	if (strchr(g, '/') != NULL)
+		snprintf(buf, len, " for %s", g);
+	else
+		buf[0] = '\0';
+}
+
+/*
+ * Admission control, in the parent, before any child exists: the access
+ * rules (a deny is closed here), then the client's address group against
+ * -C and -R.  A connection admitted holds a place in its group (c->key)
+ * until its child is reaped, or at once if the spawn fails.  0 to go on,
+ * -1 when the connection was refused (and closed).
+ */
+static int
+admit(struct server *s, int fd, const struct sockaddr *sa,
+    const struct conninfo *ci, struct child *c, struct admission *adm)
+{
+	const struct config *cfg = s->cfg;
+	char note[FORKD_ADDRSTRLEN + 16];
+
+	adm->rule = s->rules != NULL ? access_match(s->rules, sa) : NULL;
+	if (adm->rule != NULL && !adm->rule->allow)
+		return refuse(s, fd, REFUSED_ACCESS, ci->peer, "access %s:%u",
+		    access_name(s->rules), adm->rule->line);
+	limits_key(sa, cfg->v4prefix, cfg->v6prefix, &c->key);
+	switch (limits_admit(&s->lim, &c->key, timespec_ns(&c->start),
+	    &adm->conns)) {
+	case LIMITS_OK:
+		return 0;
+	case LIMITS_PER_IP:
+		group_note(s, c, note, sizeof(note));
+		return refuse(s, fd, REFUSED_PER_IP, ci->peer,
+		    "per-ip limit %u%s", cfg->per_ip, note);
+	case LIMITS_RATE:
+		group_note(s, c, note, sizeof(note));
+		return refuse(s, fd, REFUSED_RATE, ci->peer, "rate %u/%u%s",
+		    cfg->rate.n, cfg->rate.secs, note);
+	case LIMITS_FULL:
+	default:
+		return refuse(s, fd, REFUSED_RATE, ci->peer,
+		    "address-group table full");
+	}
+}
+
+/*
+ * Start a child for the new connection fd, if admitted; the parent keeps
+ * no copy of fd either way.
+ */
 static void
 serve_one(struct server *s, int fd, const struct sockaddr *sa,
     socklen_t len)
 {
+	struct admission adm;
 	struct conninfo ci;
-	struct timespec start;
-	pid_t pid;
+	struct child c;
 
 	listener_conninfo(fd, sa, len, &ci);
-	now(&start);
-	pid = spawn_child(s->cfg, fd, &ci);
+	now(&c.start);
+	if (admit(s, fd, sa, &ci, &c, &adm) == -1)
+		return;
+	c.pid = spawn_child(s->cfg, fd, &ci, &adm);
 	close(fd);
-	if (pid == -1) {
+	if (c.pid == -1) {
+		limits_release(&s->lim, &c.key, timespec_ns(&c.start));
 		spawn_failed(s, errno, ci.peer);
 		return;
 	}
-	if (children_add(&s->kids, pid, ci.peer, &start) == -1)
-		log_warn("child table: pid %ld untracked", (long)pid);
+	strlcpy(c.peer, ci.peer, sizeof(c.peer));
+	c.stage = CHILD_UNTIMED;
+	if (s->cfg->timeout > 0) {
+		c.stage = CHILD_RUNNING;
+		c.due = c.start;
+		c.due.tv_sec += s->cfg->timeout;
+	}
+	if (children_add(&s->kids, &c) == -1)
+		log_warn("child table: pid %ld untracked", (long)c.pid);
 	if (log_verbose())
-		log_info("connect %s pid %ld", ci.peer, (long)pid);
+		log_info("connect %s pid %ld", ci.peer, (long)c.pid);
 	if (children_count(&s->kids) == (size_t)s->cfg->max_children)
 		log_limited(&s->rl_full, LOG_NOTICE, "max-children %d "
 		    "reached: new connections wait in the backlog",
 		    s->cfg->max_children);
+}
+
+/*
+ * --max-rate: whether the server's bucket has a token for one more
+ * accept.  When it is empty, the listeners leave the poll set until the
+ * next token is due (the poll timeout), and clients wait in the backlog.
+ */
+static int
+rate_allows(struct server *s)
+{
+	struct timespec t;
+	uint64_t wait;
+
+	if (s->cfg->max_rate.n == 0)
+		return 1;
+	now(&t);
+	wait = bucket_wait(&s->max_bucket, &s->cfg->max_rate, timespec_ns(&t));
+	if (wait == 0)
+		return 1;
+	s->rate_paused = 1;
+	s->rate_until = t;
+	add_ns(&s->rate_until, wait);
+	return 0;
+}
+
+/* --max-rate: one accepted connection takes a token. */
+static void
+rate_take(struct server *s)
+{
+	struct timespec t;
+
+	if (s->cfg->max_rate.n == 0)
+		return;
+	now(&t);
+	bucket_take(&s->max_bucket, &s->cfg->max_rate, timespec_ns(&t));
 }
 
 /*
@@ -158,11 +346,13 @@ accept_batch(struct server *s, const struct listener *l)
 	socklen_t len;
 	int fd, i;
 
-	for (i = 0; i < FORKD_ACCEPT_BATCH && accepting(s); i++) {
+	for (i = 0; i < FORKD_ACCEPT_BATCH && accepting(s) && rate_allows(s);
+	    i++) {
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd != -1) {
 			s->count.accepted++;
+			rate_take(s);
 			serve_one(s, fd, (struct sockaddr *)&ss, len);
 			continue;
 		}
@@ -192,22 +382,62 @@ begin_shutdown(struct server *s)
 	deadline_in(&s->grace_end, s->cfg->grace);
 }
 
+/* "refused 3 (per-ip 1, rate 2, access 0)", for the counters lines. */
+static void
+format_refused(const struct counters *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "refused %lu (per-ip %lu, rate %lu, access %lu)",
+	    c->refused, c->refused_by[REFUSED_PER_IP],
+	    c->refused_by[REFUSED_RATE], c->refused_by[REFUSED_ACCESS]);
+}
+
 /* The SIGUSR1 line: what forkd is doing and has done. */
 static void
 log_counters(struct server *s)
 {
-	log_info("counters: children %zu, accepted %lu, reaped %lu, "
-	    "refused %lu, fork failures %lu, log dropped %lu",
+	char refused[128];
+
+	format_refused(&s->count, refused, sizeof(refused));
+	log_info("counters: children %zu, accepted %lu, reaped %lu, %s, "
+	    "timeouts %lu, fork failures %lu, log dropped %lu",
 	    children_count(&s->kids), s->count.accepted, s->count.reaped,
-	    s->count.refused, s->count.fork_failures, log_dropped());
+	    refused, s->count.timeouts, s->count.fork_failures,
+	    log_dropped());
 }
 
-/* The SIGHUP action. */
+/*
+ * The SIGHUP action: reread the access rules.  The new rules take over
+ * only when the whole file is good; on any error the old ones stay and
+ * the error is logged.  Children already running are not touched.
+ */
 static void
 reload(struct server *s)
 {
-	(void)s;
-	log_info("reload: nothing to reload");
+	struct access_rules *rules;
+	char err[512];
+	int status;
+
+	if (s->cfg->access == NULL) {
+		log_info("reload: no --access file; nothing to reread");
+		return;
+	}
+	rules = access_load(s->cfg->access, err, sizeof(err), &status);
+	if (rules == NULL) {
+		log_msg(LOG_ERR, "reload failed: %s; keeping the %zu rules "
+		    "in use", err, access_count(s->rules));
+		return;
+	}
+	if (spawn_set_access(rules) == -1) {
+		log_msg(LOG_ERR, "reload failed: %s: %s; keeping the %zu "
+		    "rules in use", s->cfg->access, strerror(errno),
+		    access_count(s->rules));
+		access_free(rules);
+		return;
+	}
+	access_free(s->rules);
+	s->rules = rules;
+	log_info("reloaded %s: %zu rules", s->cfg->access,
+	    access_count(rules));
 }
 
 /*
@@ -243,7 +473,7 @@ request(struct server *s, struct request *r, void (*act)(struct server *))
 static void
 handle_signals(struct server *s, const unsigned char seen[SELFPIPE_NSIG])
 {
-	size_t reaped = children_reap(&s->kids);
+	size_t reaped = children_reap(&s->kids, &s->lim);
 
 	s->count.reaped += reaped;
 	if (reaped > 0 && s->fork_paused)
@@ -260,14 +490,54 @@ handle_signals(struct server *s, const unsigned char seen[SELFPIPE_NSIG])
 		request(s, &s->usr1, log_counters);
 }
 
-/* Timers: the end of an accept pause, the grace period, the SIGKILL. */
+/*
+ * -t: children whose time is up, earliest first, from the deadline lists
+ * (no scan): SIGTERM to the child's process group, then SIGKILL
+ * --kill-after seconds later if it is still there.
+ */
+static void
+handle_timeouts(struct server *s)
+{
+	struct timespec t, due;
+	struct child *c;
+
+	now(&t);
+	while ((c = children_due(&s->kids, &t)) != NULL) {
+		if (c->stage == CHILD_TERMINATING) {
+			log_notice("SIGKILL to pid %ld %s: still there %ds "
+			    "after SIGTERM", (long)c->pid, c->peer,
+			    s->cfg->kill_after);
+			if (children_signal(c->pid, SIGKILL) == -1)
+				log_warn("kill SIGKILL pid %ld", (long)c->pid);
+			children_untime(&s->kids, c);
+			continue;
+		}
+		s->count.timeouts++;
+		log_notice("timeout pid %ld %s after %ds", (long)c->pid,
+		    c->peer, s->cfg->timeout);
+		if (children_signal(c->pid, SIGTERM) == -1)
+			log_warn("kill SIGTERM pid %ld", (long)c->pid);
+		due = t;
+		due.tv_sec += s->cfg->kill_after;
+		children_defer(&s->kids, c, &due);
+	}
+}
+
+/*
+ * Timers: the end of an accept pause or a --max-rate wait, child
+ * timeouts, the grace period, the SIGKILL.
+ */
 static void
 handle_deadlines(struct server *s)
 {
-	size_t n = children_count(&s->kids);
+	size_t n;
 
 	if (s->paused && passed(&s->paused_until))
 		s->paused = s->fork_paused = 0;
+	if (s->rate_paused && passed(&s->rate_until))
+		s->rate_paused = 0;
+	handle_timeouts(s);
+	n = children_count(&s->kids);
 	if (s->hup.pending && passed(&s->hup.next))
 		request(s, &s->hup, reload);
 	if (s->usr1.pending && passed(&s->usr1.next))
@@ -313,10 +583,15 @@ nearer(int t, const struct timespec *d)
 static int
 poll_timeout(const struct server *s)
 {
+	struct timespec due;
 	int t = -1;
 
 	if (s->paused)
 		t = nearer(t, &s->paused_until);
+	if (s->rate_paused)
+		t = nearer(t, &s->rate_until);
+	if (children_next_due(&s->kids, &due))
+		t = nearer(t, &due);
 	if (s->hup.pending)
 		t = nearer(t, &s->hup.next);
 	if (s->usr1.pending)
@@ -368,6 +643,7 @@ server_loop(struct server *s)
 {
 	struct pollfd pfd[2 + FORKD_MAX_SOCKETS];
 	unsigned char seen[SELFPIPE_NSIG];
+	char refused[128];
 	nfds_t n, i, nls, logi;
 
 	for (;;) {
@@ -395,7 +671,9 @@ server_loop(struct server *s)
 			if (pfd[i].revents != 0)
 				accept_batch(s, &s->ls[i - 1]);
 	}
-	log_info("exiting: accepted %lu, reaped %lu, fork failures %lu",
-	    s->count.accepted, s->count.reaped, s->count.fork_failures);
+	format_refused(&s->count, refused, sizeof(refused));
+	log_info("exiting: accepted %lu, reaped %lu, %s, timeouts %lu, "
+	    "fork failures %lu", s->count.accepted, s->count.reaped, refused,
+	    s->count.timeouts, s->count.fork_failures);
 	return 0;
 }

@@ -24,6 +24,40 @@
 #define HELLO_HEAD_MAX	8192	/* request head we read before answering */
 #define HELLO_LINGER_MS	1000	/* wait for the client's close after reply */
 
+/*
+ * --idle-timeout in milliseconds, or -1: set in the parent before any
+ * fork, so every child has it.  Without it, no poll() is added to the
+ * copy loops.
+ */
+static int idle_ms = -1;
+
+/* A built-in ends when no byte has moved for secs seconds (0: never). */
+void
+service_set_idle_timeout(int secs)
+{
+	idle_ms = secs > 0 ? secs * 1000 : -1;
+}
+
+/*
+ * With --idle-timeout, wait until fd is ready for events; -1 with errno
+ * ETIMEDOUT when nothing happened for that long.
+ */
+static int
+wait_ready(int fd, short events)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int n;
+
+	if (idle_ms < 0)
+		return 0;
+	do
+		n = poll(&pfd, 1, idle_ms);
+	while (n == -1 && errno == EINTR);
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n > 0 ? 0 : -1;
+}
+
 /* Write all of buf; 0, or -1 with errno (EPIPE when the client left). */
 static int
 write_all(int fd, const char *buf, size_t len)
@@ -31,6 +65,8 @@ write_all(int fd, const char *buf, size_t len)
 	ssize_t w;
 
 	while (len > 0) {
+		if (wait_ready(fd, POLLOUT) == -1)
+			return -1;
 		w = write(fd, buf, len);
 		if (w == -1 && errno == EINTR)
 			continue;
@@ -42,22 +78,32 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Read some bytes, retrying EINTR; as read(2). */
+/* Read some bytes, retrying EINTR; as read(2), or -1/ETIMEDOUT when idle. */
 static ssize_t
 read_some(int fd, char *buf, size_t len)
 {
 	ssize_t r;
 
+	if (wait_ready(fd, POLLIN) == -1)
+		return -1;
 	do
 		r = read(fd, buf, len);
 	while (r == -1 && errno == EINTR);
 	return r;
 }
 
+/*
+ * The exit status of a built-in --idle-timeout ended: 124, as timeout(1)
+ * uses, so the reaped line tells it from a client that closed (0).
+ */
+#define SERVICE_IDLE_STATUS	124
+
 /* Exit status for an I/O error: the peer leaving is not a failure. */
 static int
 io_status(void)
 {
+	if (errno == ETIMEDOUT)
+		return SERVICE_IDLE_STATUS;
 	return errno == EPIPE || errno == ECONNRESET ? 0 : 1;
 }
 
@@ -253,6 +299,8 @@ read_request_head(int in)
 
 	while (len < sizeof(buf)) {
 		r = read_some(in, buf + len, sizeof(buf) - len);
+		if (r == -1 && errno == ETIMEDOUT)
+			return HELLO_IDLE;
 		if (r <= 0)
 			return HELLO_GET;
 		len += (size_t)r;
@@ -307,6 +355,8 @@ service_hello(int in, int out)
 	_Static_assert(sizeof(HELLO_BODY) - 1 == 14, "Content-Length");
 	_Static_assert(sizeof(BAD_BODY) - 1 == 12, "Content-Length");
 	switch (read_request_head(in)) {
+	case HELLO_IDLE:
+		return SERVICE_IDLE_STATUS;
 	case HELLO_HEAD:
 		len -= sizeof(HELLO_BODY) - 1;
 		break;

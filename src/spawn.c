@@ -27,12 +27,20 @@
 
 extern char **environ;
 
-/* Variables forkd sets for each connection, or must never pass on. */
-static const char *const ucspi_names[] = {
+/*
+ * Variables forkd sets for each connection, or must never pass on: the
+ * UCSPI ones, systemd's REMOTE_*, s6's TCPCONNNUM, the PROXY protocol's,
+ * and systemd's to forkd itself (a child that saw LISTEN_FDS or
+ * NOTIFY_SOCKET could take forkd's sockets or speak for it).
+ */
+static const char *const reserved_names[] = {
 	"PROTO", "TCPLOCALIP", "TCPLOCALPORT", "TCPREMOTEIP", "TCPREMOTEPORT",
-	"TCPLOCALHOST", "TCPREMOTEHOST", "TCPREMOTEINFO",
+	"REMOTE_ADDR", "REMOTE_PORT", "TCPCONNNUM",
+	"TCPLOCALHOST", "TCPREMOTEHOST", "TCPREMOTEINFO", "PROXYIP",
+	"PROXYPORT", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+	"NOTIFY_SOCKET",
 };
-#define NUCSPI_SET	5	/* the first five are set, the rest dropped */
+#define NSET	8	/* the first eight are set, the rest dropped */
 
 static const struct service *builtin_service;	/* found once, at start */
 static char program_path[PATH_MAX];	/* PROGRAM as found at start */
@@ -44,52 +52,78 @@ static int spawn_ready;
 static int null_fd = -1;	/* /dev/null, for --child-stderr null */
 static int conn_slot = -1;	/* the connection is put here to spawn */
 
-/* The exec'd program's environment: forkd's, then the UCSPI variables. */
+/*
+ * The exec'd program's environment: room for an allow rule's words
+ * first (filled from the end, per connection), then the variables forkd
+ * sets, then forkd's own environment.
+ */
 static char **child_env;
 static char env_local_ip[sizeof("TCPLOCALIP=") + INET6_ADDRSTRLEN];
 static char env_local_port[sizeof("TCPLOCALPORT=") + 8];
 static char env_remote_ip[sizeof("TCPREMOTEIP=") + INET6_ADDRSTRLEN];
 static char env_remote_port[sizeof("TCPREMOTEPORT=") + 8];
+static char env_remote_addr[sizeof("REMOTE_ADDR=") + INET6_ADDRSTRLEN];
+static char env_remote_port2[sizeof("REMOTE_PORT=") + 8];
+static char env_connnum[sizeof("TCPCONNNUM=") + 12];
 
-/* Whether the environment entry "NAME=value" is one forkd sets or drops. */
+/* Whether "NAME=value" names a variable forkd sets or drops, or rules set. */
 static int
-is_ucspi(const char *entry)
+is_reserved(const char *entry, const struct access_rules *rules)
 {
 	size_t i, n;
 
-	for (i = 0; i < sizeof(ucspi_names) / sizeof(ucspi_names[0]); i++) {
-		n = strlen(ucspi_names[i]);
-		if (strncmp(entry, ucspi_names[i], n) == 0 && entry[n] == '=')
+	for (i = 0; i < sizeof(reserved_names) / sizeof(reserved_names[0]);
+	    i++) {
+		n = strlen(reserved_names[i]);
+		if (strncmp(entry, reserved_names[i], n) == 0 && entry[n] == '=')
 			return 1;
 	}
-	return 0;
+	return rules != NULL && access_sets(rules, entry, strcspn(entry, "="));
 }
 
 /*
- * Build the child's environment once: forkd's own without any UCSPI
- * variable (never pass on values forkd did not establish), then the five
- * it sets, whose values spawn_child() writes in place per connection.
+ * Build the child's environment: forkd's own without any variable it
+ * sets or must drop (never pass on values forkd did not establish) and
+ * without any a rule sets (the rule's value alone must be seen, by
+ * getenv and by shells alike), after the ones it sets, whose values
+ * spawn_program() writes in place per connection.  Built at start and
+ * again when the rules change, never per connection.
  */
 static int
-build_environment(void)
+build_environment(const struct access_rules *rules)
 {
-	size_t n = 0, i, k = 0;
+	size_t n = 0, i, k = ACCESS_MAX_ENV;
+	char **env;
 
 	while (environ[n] != NULL)
 		n++;
-	child_env = reallocarray(NULL, n + NUCSPI_SET + 1, sizeof(char *));
-	if (child_env == NULL)
+	env = reallocarray(NULL, ACCESS_MAX_ENV + NSET + n + 1, sizeof(char *));
+	if (env == NULL)
 		return -1;
+	env[k++] = (char *)"PROTO=TCP";
+	env[k++] = env_local_ip;
+	env[k++] = env_local_port;
+	env[k++] = env_remote_ip;
+	env[k++] = env_remote_port;
+	env[k++] = env_remote_addr;
+	env[k++] = env_remote_port2;
+	env[k++] = env_connnum;
 	for (i = 0; i < n; i++)
-		if (!is_ucspi(environ[i]))
-			child_env[k++] = environ[i];
-	child_env[k++] = (char *)"PROTO=TCP";
-	child_env[k++] = env_local_ip;
-	child_env[k++] = env_local_port;
-	child_env[k++] = env_remote_ip;
-	child_env[k++] = env_remote_port;
-	child_env[k] = NULL;
+		if (!is_reserved(environ[i], rules))
+			env[k++] = environ[i];
+	env[k] = NULL;
+	free(child_env);
+	child_env = env;
 	return 0;
+}
+
+/* New access rules: the environment's filter changes (exec mode only). */
+int
+spawn_set_access(const struct access_rules *rules)
+{
+	if (child_env == NULL)
+		return 0;
+	return build_environment(rules);
 }
 
 /*
@@ -147,6 +181,7 @@ spawn_init(const struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->builtin != NULL) {
 		builtin_service = service_find(cfg->builtin);
+		service_set_idle_timeout(cfg->idle_timeout);
 		return 0;
 	}
 	if (spawn_find_program(cfg->program[0], program_path,
@@ -154,7 +189,7 @@ spawn_init(const struct config *cfg, char *err, size_t errlen)
 		return EX_NOINPUT;
 	if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
 	    (conn_slot = fcntl(null_fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
-	    build_environment() == -1 || build_actions(cfg->child_stderr) == -1) {
+	    build_environment(NULL) == -1 || build_actions(cfg->child_stderr) == -1) {
 		snprintf(err, errlen, "preparing to spawn %s: %s",
 		    cfg->program[0], strerror(errno));
 		spawn_free();
@@ -189,16 +224,18 @@ set_value(char *buf, size_t len, const char *name, const char *value)
 }
 
 /*
- * Spawn PROGRAM for conn.  Returns the pid, or -1 with errno: EAGAIN or
- * ENOMEM when no process could be made, else the exec error (ENOENT,
- * EACCES, ...), which glibc's posix_spawn reports from the child.
+ * The environment for one connection: the values forkd sets, written in
+ * place, and the allow rule's words in the slots just before them.
  */
-static pid_t
-spawn_program(const struct config *cfg, int conn, const struct conninfo *ci)
+static char **
+connection_env(const struct conninfo *ci, const struct admission *adm)
 {
-	pid_t pid;
-	int e;
+	const struct access_rule *r = adm->rule;
+	size_t k = r != NULL ? r->nenv : 0, i;
+	char **env = child_env + ACCESS_MAX_ENV - k;
 
+	for (i = 0; i < k; i++)
+		env[i] = r->env[i];
 	set_value(env_local_ip, sizeof(env_local_ip), "TCPLOCALIP",
 	    ci->local_ip);
 	set_value(env_local_port, sizeof(env_local_port), "TCPLOCALPORT",
@@ -207,10 +244,32 @@ spawn_program(const struct config *cfg, int conn, const struct conninfo *ci)
 	    ci->remote_ip);
 	set_value(env_remote_port, sizeof(env_remote_port), "TCPREMOTEPORT",
 	    ci->remote_port);
+	set_value(env_remote_addr, sizeof(env_remote_addr), "REMOTE_ADDR",
+	    ci->remote_ip);
+	set_value(env_remote_port2, sizeof(env_remote_port2), "REMOTE_PORT",
+	    ci->remote_port);
+	snprintf(env_connnum, sizeof(env_connnum), "TCPCONNNUM=%u",
+	    adm->conns);
+	return env;
+}
+
+/*
+ * Spawn PROGRAM for conn.  Returns the pid, or -1 with errno: EAGAIN or
+ * ENOMEM when no process could be made, else the exec error (ENOENT,
+ * EACCES, ...), which glibc's posix_spawn reports from the child.
+ */
+static pid_t
+spawn_program(const struct config *cfg, int conn, const struct conninfo *ci,
+    const struct admission *adm)
+{
+	char **env = connection_env(ci, adm);
+	pid_t pid;
+	int e;
+
 	if (dup3(conn, conn_slot, O_CLOEXEC) == -1)
 		return -1;
 	e = posix_spawn(&pid, program_path, &spawn_actions, &spawn_attr,
-	    cfg->program, child_env);
+	    cfg->program, env);
 	/* Give the slot back to /dev/null: forkd keeps no copy of conn. */
 	dup3(null_fd, conn_slot, O_CLOEXEC);
 	if (e != 0) {
@@ -286,11 +345,12 @@ spawn_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 
 /* Start the child serving conn; the pid, or -1 with errno. */
 pid_t
-spawn_child(const struct config *cfg, int conn, const struct conninfo *ci)
+spawn_child(const struct config *cfg, int conn, const struct conninfo *ci,
+    const struct admission *adm)
 {
 	if (cfg->builtin != NULL)
 		return spawn_builtin(cfg, conn, ci);
-	return spawn_program(cfg, conn, ci);
+	return spawn_program(cfg, conn, ci, adm);
 }
 
 /* Whether a failed spawn_child() made no process at all (back off). */

@@ -1,9 +1,11 @@
 /*
  * conn-hold: hold N client connections open, then close them all at once.
  *
- *	conn-hold HOST PORT N
+ *	conn-hold HOST PORT N [SOURCE]
  *
- * Opens N TCP connections to HOST:PORT one after the other, prints
+ * Opens N TCP connections to HOST:PORT one after the other (from the
+ * address SOURCE when given, such as 127.0.0.2, so that a test can play
+ * several clients on loopback), prints
  * "open N" on stdout when all N are connected, then waits until stdin
  * reaches EOF or SIGTERM/SIGINT arrives, closes all N connections in one
  * quick loop (so that the server's children end at nearly the same
@@ -74,9 +76,9 @@ hold_raise_nofile(long n)
 	}
 }
 
-/* Open one blocking TCP connection to the first address in AI that answers. */
+/* Open one blocking TCP connection to the first address in AI that answers, from SRC if not NULL. */
 static int
-hold_connect(const struct addrinfo *ai)
+hold_connect(const struct addrinfo *ai, const struct addrinfo *src)
 {
 	int fd, saved = 0;
 
@@ -85,6 +87,8 @@ hold_connect(const struct addrinfo *ai)
 		    ai->ai_protocol);
 		if (fd == -1)
 			hold_die("socket");
+		if (src != NULL && bind(fd, src->ai_addr, src->ai_addrlen) == -1)
+			hold_die("bind SOURCE");
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			return fd;
 		saved = errno;
@@ -121,13 +125,13 @@ hold_wait(const sigset_t *wait)
 int
 main(int argc, char *argv[])
 {
-	struct addrinfo hints, *ai;
+	struct addrinfo hints, *ai, *src = NULL;
 	sigset_t wait;
 	long i, n;
 	int *fds, rc;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: conn-hold HOST PORT N\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: conn-hold HOST PORT N [SOURCE]\n");
 		return 1;
 	}
 	n = hold_count(argv[3]);
@@ -142,16 +146,24 @@ main(int argc, char *argv[])
 		    gai_strerror(rc));
 		return 1;
 	}
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (argc == 5 && (rc = getaddrinfo(argv[4], "0", &hints, &src)) != 0) {
+		fprintf(stderr, "conn-hold: source %s: %s\n", argv[4],
+		    gai_strerror(rc));
+		return 1;
+	}
 	if ((fds = calloc((size_t)n, sizeof(*fds))) == NULL)
 		hold_die("calloc");
 	for (i = 0; i < n; i++) {
-		if ((fds[i] = hold_connect(ai)) == -1) {
+		if ((fds[i] = hold_connect(ai, src)) == -1) {
 			fprintf(stderr, "conn-hold: connect #%ld: %s\n", i + 1,
 			    strerror(errno));
 			return 1;
 		}
 	}
 	freeaddrinfo(ai);
+	if (src != NULL)
+		freeaddrinfo(src);
 	if (printf("open %ld\n", n) < 0 || fflush(stdout) == EOF)
 		hold_die("stdout");
 	hold_wait(&wait);

@@ -75,7 +75,7 @@ check "failed exec: logged at daemon.err (<27>)" \
 check_eq "failed exec: the client gets nothing" "$(wc -c <"$T/prog.out")" 0
 check_eq "failed exec: counted as a failure to start a child, no child left" \
 	"$(counters) $(zombies "$FORKD_PID")" \
-	"counters: children 0, accepted 1, reaped 0, refused 0, fork failures 1, log dropped 0 0"
+	"counters: children 0, accepted 1, reaped 0, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 1, log dropped 0 0"
 
 # PROGRAM is checked at start, its #! line too: exit 66, naming the reason.
 printf '#!/nonexistent/bin/sh\necho hi\n' >"$T/script"

@@ -108,7 +108,7 @@ check_eq "once the limit is lifted, every client still waiting is served" \
 check_eq "the next client is served" "$(talk_line "$H" "$PORT" again)" again
 wait_for log_has $((22 - final)) 'reaped pid'
 check_eq "counters: 22 accepted, reaped = accepted - fork failures" "$(counters)" \
-	"counters: children 0, accepted 22, reaped $((22 - final)), refused 0, fork failures $final, log dropped 0"
+	"counters: children 0, accepted 22, reaped $((22 - final)), refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures $final, log dropped 0"
 check_eq "0 zombies" "$(zombies "$FORKD_PID")" 0
 stop_forkd
 check_eq "forkd (as uid $uid) exits 0" "$FORKD_RC" 0

@@ -321,14 +321,14 @@ counters() {
 	log_lines 'counters: ' | tail -n 1
 }
 
-# Start conn-hold HOST PORT N; wait for "open N"; set HOLD_PID (close it with hold_close).
+# Start conn-hold HOST PORT N [SOURCE]; wait for "open N"; set HOLD_PID (close it with hold_close).
 hold_open() {
 	local fifo out
 	HOLD_N=$((HOLD_N + 1))
 	fifo=$T/hold.$HOLD_N.in out=$T/hold.$HOLD_N.out
 	mkfifo "$fifo" || return 1
 	# stdin is the fifo opened read-write: it never reaches EOF, SIGTERM ends it.
-	"$HELPERS/conn-hold" "$1" "$2" "$3" <>"$fifo" >"$out" 2>>"$T/client.err" &
+	"$HELPERS/conn-hold" "$@" <>"$fifo" >"$out" 2>>"$T/client.err" &
 	HOLD_PID=$!
 	track "$HOLD_PID"
 	wait_for hold_ready "$out" "$3" "$HOLD_PID" && grep -qx "open $3" "$out"

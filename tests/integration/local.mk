@@ -21,7 +21,10 @@ INTEGRATION_TESTS = \
 	tests/integration/log-stall.sh \
 	tests/integration/rsyslog.sh \
 	tests/integration/process-groups.sh \
-	tests/integration/signal-state.sh
+	tests/integration/signal-state.sh \
+	tests/integration/admission.sh \
+	tests/integration/access.sh \
+	tests/integration/timeouts.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)

@@ -51,7 +51,7 @@ hold_close
 log_wait -t 30 "$N_BURST" 'reaped pid '
 line=$(counters)
 check_eq "receiver reading, $N_BURST children ending at once: nothing dropped" "$line" \
-	"counters: children 0, accepted $N_BURST, reaped $N_BURST, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted $N_BURST, reaped $N_BURST, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 check_eq "all $N_BURST reaped lines arrived, no 'log: ' line" \
 	"$(log_count 'reaped pid ') $(log_count 'log: ')" "$N_BURST 0"
 stop_forkd
@@ -81,7 +81,7 @@ total=$((N_BASE + N)) dropped=$(counters_dropped "$line")
 diag "dropped: ${dropped:-?} of $total reaped lines"
 check_eq "the counters line: all reaped, lines dropped" \
 	"$(sed -E 's/ [1-9][0-9]*$/ (N > 0)/' <<<"$line")" \
-	"counters: children 0, accepted $total, reaped $total, refused 0, fork failures 0, log dropped (N > 0)"
+	"counters: children 0, accepted $total, reaped $total, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped (N > 0)"
 check_eq "every reaped line not counted dropped arrived" "$(log_count 'reaped pid ')" $((total - ${dropped:-0}))
 check "the queue held lines: of the stall's, far more arrived than the kernel's ~10 datagrams" \
 	test $(($(log_count 'reaped pid ') - N_BASE)) -gt 100
@@ -120,7 +120,7 @@ dropped=$(counters_dropped "$line")
 diag "dropped: ${dropped:-?} of $((2 * N_FIFO)) lines; $(wc -c <"$out") bytes arrived"
 check_eq "the counters line: all reaped, lines dropped" \
 	"$(sed -E 's/ [1-9][0-9]*$/ (N > 0)/' <<<"$line")" \
-	"counters: children 0, accepted $N_FIFO, reaped $N_FIFO, refused 0, fork failures 0, log dropped (N > 0)"
+	"counters: children 0, accepted $N_FIFO, reaped $N_FIFO, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped (N > 0)"
 check_eq "every connect and reaped line not counted dropped arrived" \
 	$(($(log_count 'connect ') + $(log_count 'reaped pid '))) $((2 * N_FIFO - ${dropped:-0}))
 check "the queue held lines: more arrived than the FIFO's 64 kB (over 96 kB)" \

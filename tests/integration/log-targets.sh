@@ -18,10 +18,10 @@ check "connect line is a bare message" \
 check "reaped line is a bare message" \
 	grep -qxE "reaped pid [0-9]+ $H:[0-9]+ exit 0 after [0-9.]+s cpu [0-9.]+s maxrss [0-9]+k" "$FORKD_ERR"
 check_eq "SIGUSR1: counters line on stderr" "$(counters)" \
-	"counters: children 0, accepted 1, reaped 1, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted 1, reaped 1, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 stop_forkd
-check_eq "SIGTERM: exit 0, last line 'exiting: accepted 1, reaped 1, fork failures 0'" \
-	"$FORKD_RC $(tail -n 1 "$FORKD_ERR")" "0 exiting: accepted 1, reaped 1, fork failures 0"
+check_eq "SIGTERM: exit 0, last line 'exiting: accepted 1, reaped 1, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0'" \
+	"$FORKD_RC $(tail -n 1 "$FORKD_ERR")" "0 exiting: accepted 1, reaped 1, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0"
 check_eq "every stderr line is a bare message of a known kind" \
 	"$(grep -vE '^(listening on|connect|reaped pid|counters:|shutting down:|exiting:) ' "$FORKD_ERR")" ""
 

@@ -40,5 +40,5 @@ line=$(counters)
 check_eq "2 reaped lines" "$(log_count 'reaped pid ')" 2
 check_eq "nothing dropped" "$(log_count '.*; dropped |log: ')" 0
 check_eq "counters: 2 accepted, 2 reaped, 0 refused" "$line" \
-	"counters: children 0, accepted 2, reaped 2, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted 2, reaped 2, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 check_eq "0 zombies" "$(zombies "$FORKD_PID")" 0

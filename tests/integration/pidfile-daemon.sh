@@ -56,6 +56,6 @@ check_eq "the daemon logs as itself and serves" "$(talk_line "$H" "$PORT" pong)"
 log_wait 1 'reaped pid '
 kill -TERM "$dpid"
 check "SIGTERM to the pid from the pidfile stops it" wait_for not_alive "$dpid"
-check "it logs 'exiting: accepted 1, reaped 1, fork failures 0'" \
-	log_has 1 'exiting: accepted 1, reaped 1, fork failures 0$'
+check "it logs 'exiting: accepted 1, reaped 1, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0'" \
+	log_has 1 'exiting: accepted 1, reaped 1, refused 0 \(per-ip 0, rate 0, access 0\), timeouts 0, fork failures 0$'
 check "its pidfile is removed" wait_for -t 2 test ! -e "$DPF"

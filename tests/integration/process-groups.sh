@@ -103,7 +103,7 @@ check "SIGINT to the group: forkd starts its shutdown with 3 children" \
 line=$(counters)	# a sync point: anything reaped by now is counted
 check_eq "the children did not get the terminal's SIGINT: all 3 still run" \
 	"$line $(all_alive "${kids[@]}" && echo alive)" \
-	"counters: children 3, accepted 3, reaped 0, refused 0, fork failures 0, log dropped 0 alive"
+	"counters: children 3, accepted 3, reaped 0, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0 alive"
 hold_close
 forkd_exit_status 10
 check_eq "once their clients close, forkd exits 0" "$FORKD_RC" 0

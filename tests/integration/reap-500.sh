@@ -35,7 +35,7 @@ check_eq "all $N exited 0" "$(log_count "reaped pid [0-9]+ $H:[0-9]+ exit 0 afte
 check_eq "$N distinct pids reaped" "$(log_lines 'reaped pid ' | awk '{ print $3 }' | sort -u | wc -l)" "$N"
 check_eq "0 zombies afterwards" "$(zombies "$FORKD_PID")" 0
 check_eq "counters agree" "$line" \
-	"counters: children 0, accepted $N, reaped $N, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted $N, reaped $N, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 check_eq "no fork, accept or drop errors logged" \
 	"$(log_count 'fork failed|accept failed|.*; dropped |log: ')" 0
 check_eq "forkd holds the same fds as before the $N connections (no leak)" \

@@ -21,7 +21,7 @@ check_eq "each names one of the 5 children, once" \
 	"$(log_lines 'reaped pid ' | awk '{ print $3 }' | sort -n | tr '\n' ' ')" "$kids"
 check_eq "all 5 exited 0" "$(log_count "reaped pid [0-9]+ $H:[0-9]+ exit 0 after ")" 5
 check_eq "0 zombies afterwards" "$(zombies "$FORKD_PID")" 0
-check_eq "counters agree" "$line" "counters: children 0, accepted 5, reaped 5, refused 0, fork failures 0, log dropped 0"
+check_eq "counters agree" "$line" "counters: children 0, accepted 5, reaped 5, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 
 # Twice more: the same burst must be handled every time.
 for round in 2 3; do
@@ -33,4 +33,4 @@ line=$(counters)
 check_eq "rounds 2 and 3: 15 'reaped pid' lines in all" "$(log_count 'reaped pid ')" 15
 check_eq "rounds 2 and 3: 0 zombies" "$(zombies "$FORKD_PID")" 0
 check_eq "rounds 2 and 3: counters agree" "$line" \
-	"counters: children 0, accepted 15, reaped 15, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted 15, reaped 15, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"

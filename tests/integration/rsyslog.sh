@@ -117,7 +117,7 @@ hold_close
 log_wait -t 30 "$N_BURST" 'reaped pid '
 line=$(counters)
 check_eq "rsyslogd reading, $N_BURST children ending at once: nothing dropped" "$line" \
-	"counters: children 0, accepted $N_BURST, reaped $N_BURST, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted $N_BURST, reaped $N_BURST, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 check_eq "all $N_BURST reaped lines arrived, no 'log: ' line" \
 	"$(log_count 'reaped pid ') $(log_count 'log: ')" "$N_BURST 0"
 check_eq "parsed: all $N_BURST as daemon.info from forkd $FORKD_PID" \
@@ -137,7 +137,7 @@ total=$((N_BURST + N)) dropped=$(counters_dropped "$line")
 diag "dropped while rsyslogd was stopped: ${dropped:-?} of $N reaped lines"
 check_eq "the counters line: all reaped, lines dropped" \
 	"$(sed -E 's/ [1-9][0-9]*$/ (N > 0)/' <<<"$line")" \
-	"counters: children 0, accepted $total, reaped $total, refused 0, fork failures 0, log dropped (N > 0)"
+	"counters: children 0, accepted $total, reaped $total, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped (N > 0)"
 check_eq "every reaped line not counted dropped arrived" "$(log_count 'reaped pid ')" $((total - ${dropped:-0}))
 check "the queue held lines: of the stall's, far more arrived than /dev/log's ~10 datagrams" \
 	test $(($(log_count 'reaped pid ') - N_BURST)) -gt 100

@@ -72,7 +72,7 @@ check_eq "exactly 200 'reaped pid' lines" "$(log_count 'reaped pid ')" 200
 check_eq "all 200 exited 0" "$(log_count "reaped pid [0-9]+ $H:[0-9]+ exit 0 after ")" 200
 check_eq "0 zombies afterwards" "$(zombies "$FORKD_PID")" 0
 check_eq "counters: accepted 200, reaped 200" "$line" \
-	"counters: children 0, accepted 200, reaped 200, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted 200, reaped 200, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 check "SIGUSR1 was handled during the load" [ "$during" -ge 1 ]
 check_eq "no other log lines (no EINTR errors, nothing dropped)" \
 	"$(unexpected 'listening on |reaped pid |counters: ')" ""
@@ -94,6 +94,6 @@ check "-c 4: forkd is still running" alive "$FORKD_PID"
 line=$(counters)
 check "-c 4: never more than 4 children at once" [ "$maxl" != unknown -a "$maxl" -le 4 ]
 check_eq "-c 4: counters: accepted 100, reaped 100, no zombie" "$line $(zombies "$FORKD_PID")" \
-	"counters: children 0, accepted 100, reaped 100, refused 0, fork failures 0, log dropped 0 0"
+	"counters: children 0, accepted 100, reaped 100, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0 0"
 check_eq "-c 4: no other log lines (no EINTR errors, nothing dropped)" \
 	"$(unexpected 'listening on |reaped pid |counters: |max-children 4 reached: ')" ""

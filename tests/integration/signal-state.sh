@@ -71,7 +71,7 @@ check_eq "all 20 clients served during the storm" "$good" 20
 check "counters lines are bounded: $n in ${secs}s, at most one a second (+1)" [ "$n" -le $((secs + 1)) ]
 line=$(counters)
 check_eq "after the storm the next SIGUSR1 is answered, counts exact" "$line" \
-	"counters: children 0, accepted 20, reaped 20, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted 20, reaped 20, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 
 # 3. SIGHUP and SIGCHLD storms: bounded reload lines, no reap lost.
 t0=$(now_ms)
@@ -91,7 +91,7 @@ check "reload lines are bounded: $n in ${secs}s (+1)" [ "$n" -le $((secs + 1)) ]
 check "and the last SIGHUP is answered" [ "$n" -ge 1 ]
 line=$(counters)
 check_eq "no reap lost: children 0, accepted 40, reaped 40" "$line" \
-	"counters: children 0, accepted 40, reaped 40, refused 0, fork failures 0, log dropped 0"
+	"counters: children 0, accepted 40, reaped 40, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0, log dropped 0"
 check_eq "0 zombies" "$(zombies "$FORKD_PID")" 0
 
 # 4. A SIGTERM in the middle of a storm is not lost.

@@ -33,8 +33,8 @@ forkd_exit_status 1
 check_eq "exit status 0" "$FORKD_RC" 0
 check "logs 'grace period over: SIGTERM to 3 children'" \
 	log_has 1 'grace period over: SIGTERM to 3 children$'
-check "logs 'exiting: accepted 3, reaped 3, fork failures 0'" \
-	log_has 1 'exiting: accepted 3, reaped 3, fork failures 0$'
+check "logs 'exiting: accepted 3, reaped 3, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0'" \
+	log_has 1 'exiting: accepted 3, reaped 3, refused 0 \(per-ip 0, rate 0, access 0\), timeouts 0, fork failures 0$'
 diag "$(log_lines 'reaped pid ')"
 check_eq "the 3 children were reaped before exit" "$(log_count 'reaped pid ')" 3
 # shellcheck disable=SC2086
@@ -53,8 +53,8 @@ elapsed=$(($(now_ms) - t0))
 diag "forkd exited ${elapsed} ms after its last clients closed"
 check "exits once its children are done, well before the 30 s grace" [ "$elapsed" -le 5000 ]
 check_eq "exit status 0" "$FORKD_RC" 0
-check "logs 'exiting: accepted 2, reaped 2, fork failures 0'" \
-	log_has 1 'exiting: accepted 2, reaped 2, fork failures 0$'
+check "logs 'exiting: accepted 2, reaped 2, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork failures 0'" \
+	log_has 1 'exiting: accepted 2, reaped 2, refused 0 \(per-ip 0, rate 0, access 0\), timeouts 0, fork failures 0$'
 
 # 3. SIGINT starts the same shutdown; a second signal ends the grace at once.
 start_forkd -g 30 -l "$H:0" -b echo

@@ -256,4 +256,20 @@ check_stdio_open(void)
 		close(fd);
 }
 
+#ifdef FORKD_H
+/* children_add() for a child with no deadline and no address group. */
+static inline int
+add_child(struct children *t, pid_t pid, const char *peer,
+    const struct timespec *start)
+{
+	struct child c;
+
+	memset(&c, 0, sizeof(c));
+	c.pid = pid;
+	c.start = *start;
+	strlcpy(c.peer, peer, sizeof(c.peer));
+	return children_add(t, &c);
+}
+#endif
+
 #endif /* FORKD_TEST_CHECK_H */

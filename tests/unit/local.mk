@@ -32,6 +32,23 @@ tests_unit_test_children_SOURCES = tests/unit/test_children.c tests/unit/check.h
 tests_unit_test_children_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_children_LDADD = $(UNIT_LDADD)
 
+# Access rules: tables of good and bad files, matching at every prefix
+# edge, a cross-check against a linear reference, and a benchmark line.
+check_PROGRAMS += tests/unit/test_access
+TESTS += tests/unit/test_access
+tests_unit_test_access_SOURCES = tests/unit/test_access.c tests/unit/check.h
+tests_unit_test_access_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_access_LDADD = $(UNIT_LDADD)
+
+# Admission control (pure): the rate parser, token buckets to the ns,
+# address group keys, per-ip and rate verdicts, exact counts against a
+# model, reclaiming under a flood of distinct addresses.
+check_PROGRAMS += tests/unit/test_limits
+TESTS += tests/unit/test_limits
+tests_unit_test_limits_SOURCES = tests/unit/test_limits.c tests/unit/check.h
+tests_unit_test_limits_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_limits_LDADD = $(UNIT_LDADD)
+
 # The self-pipe with real signals: coalescing, a full pipe, errno.
 check_PROGRAMS += tests/unit/test_selfpipe
 TESTS += tests/unit/test_selfpipe

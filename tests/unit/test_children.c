@@ -76,9 +76,9 @@ test_add_remove(void **state)
 
 	(void)state;
 	assert_int_equal(children_count(&t), 0);
-	assert_int_equal(children_add(&t, 101, "127.0.0.1:1", &t0), 0);
-	assert_int_equal(children_add(&t, 102, "[::1]:2", &ts), 0);
-	assert_int_equal(children_add(&t, 103, "10.0.0.1:3", &t0), 0);
+	assert_int_equal(add_child(&t, 101, "127.0.0.1:1", &t0), 0);
+	assert_int_equal(add_child(&t, 102, "[::1]:2", &ts), 0);
+	assert_int_equal(add_child(&t, 103, "10.0.0.1:3", &t0), 0);
 	assert_int_equal(children_count(&t), 3);
 
 	memset(&out, 0, sizeof(out));
@@ -121,7 +121,7 @@ test_growth(void **state)
 	(void)state;
 	for (pid = 1000; pid < 1300; pid++) {
 		snprintf(peer, sizeof(peer), "127.0.0.1:%d", (int)pid);
-		assert_int_equal(children_add(&t, pid, peer, &t0), 0);
+		assert_int_equal(add_child(&t, pid, peer, &t0), 0);
 		assert_int_equal(children_count(&t), (size_t)(pid - 999));
 	}
 	assert_true(t.cap >= 300);
@@ -182,7 +182,7 @@ test_hash_churn(void **state)
 				n--;
 			}
 		} else {
-			assert_int_equal(children_add(&t, pid, "x:1", &t0), 0);
+			assert_int_equal(add_child(&t, pid, "x:1", &t0), 0);
 			live[k] = 1;
 			n++;
 		}
@@ -208,8 +208,8 @@ test_long_peer(void **state)
 	(void)state;
 	memset(peer, 'p', sizeof(peer) - 1);
 	peer[sizeof(peer) - 1] = '\0';
-	assert_int_equal(children_add(&t, 7, peer, &t0), 0);
-	assert_int_equal(children_add(&t, 8, "next", &t0), 0);
+	assert_int_equal(add_child(&t, 7, peer, &t0), 0);
+	assert_int_equal(add_child(&t, 8, "next", &t0), 0);
 	assert_int_equal(children_remove(&t, 7, &out), 0);
 	assert_int_equal(strlen(out.peer), FORKD_ADDRSTRLEN - 1);
 	assert_int_equal(children_remove(&t, 8, &out), 0);
@@ -360,7 +360,7 @@ fork_exiting(struct children *t, pid_t *pids, int n, int first)
 		assert_true(pids[i] != -1);
 		if (pids[i] == 0)
 			_exit(first + i);
-		assert_int_equal(children_add(t, pids[i], "127.0.0.1:1",
+		assert_int_equal(add_child(t, pids[i], "127.0.0.1:1",
 		    &start), 0);
 	}
 }
@@ -384,7 +384,7 @@ test_reap_all(void **state)
 	for (i = 0; i < 5; i++)
 		wait_exited_nowait(pids[i]);	/* all are zombies now */
 	capture_begin(&cap);
-	assert_int_equal(children_reap(&t), 5);
+	assert_int_equal(children_reap(&t, NULL), 5);
 	log = capture_end(&cap);
 	assert_int_equal(children_count(&t), 0);
 	assert_true(no_children_left());
@@ -417,7 +417,7 @@ test_reap_unknown(void **state)
 		_exit(7);
 	wait_exited_nowait(pid);
 	capture_begin(&cap);
-	assert_int_equal(children_reap(&t), 1);
+	assert_int_equal(children_reap(&t, NULL), 1);
 	log = capture_end(&cap);
 	snprintf(line, sizeof(line), "reaped pid %ld unknown exit 7 cpu ",
 	    (long)pid);
@@ -448,10 +448,10 @@ test_reap_live_then_killed(void **state)
 		for (;;)
 			pause();
 	}
-	assert_int_equal(children_add(&t, pid, "[::1]:5", &start), 0);
+	assert_int_equal(add_child(&t, pid, "[::1]:5", &start), 0);
 
 	capture_begin(&cap);
-	assert_int_equal(children_reap(&t), 0);
+	assert_int_equal(children_reap(&t, NULL), 0);
 	log = capture_end(&cap);
 	assert_string_equal(log, "");
 	free(log);
@@ -460,7 +460,7 @@ test_reap_live_then_killed(void **state)
 	assert_int_equal(children_signal_all(&t, SIGTERM), 0);
 	wait_exited_nowait(pid);
 	capture_begin(&cap);
-	assert_int_equal(children_reap(&t), 1);
+	assert_int_equal(children_reap(&t, NULL), 1);
 	log = capture_end(&cap);
 	snprintf(line, sizeof(line), "reaped pid %ld [::1]:5 signal 15 (TERM) after ",
 	    (long)pid);
@@ -469,7 +469,7 @@ test_reap_live_then_killed(void **state)
 	assert_int_equal(children_count(&t), 0);
 
 	capture_begin(&cap);
-	assert_int_equal(children_reap(&t), 0);
+	assert_int_equal(children_reap(&t, NULL), 0);
 	log = capture_end(&cap);
 	assert_string_equal(log, "");
 	free(log);
@@ -494,7 +494,7 @@ test_signal_all(void **state)
 	if (gone == 0)
 		_exit(0);
 	assert_int_equal(waitpid(gone, &status, 0), gone);
-	assert_int_equal(children_add(&t, gone, "gone", &t0), 0);
+	assert_int_equal(add_child(&t, gone, "gone", &t0), 0);
 	for (i = 0; i < 3; i++) {
 		pids[i] = track(fork());
 		assert_true(pids[i] != -1);
@@ -502,7 +502,7 @@ test_signal_all(void **state)
 			for (;;)
 				pause();
 		}
-		assert_int_equal(children_add(&t, pids[i], "x", &t0), 0);
+		assert_int_equal(add_child(&t, pids[i], "x", &t0), 0);
 	}
 	assert_int_equal(children_signal_all(&t, SIGUSR2), 0);
 	for (i = 0; i < 3; i++) {
@@ -514,6 +514,105 @@ test_signal_all(void **state)
 	children_free(&t);
 }
 
+/* A child due at second `due` on the running list. */
+static void
+add_timed(struct children *t, pid_t pid, time_t due)
+{
+	struct child c;
+
+	memset(&c, 0, sizeof(c));
+	c.pid = pid;
+	c.start.tv_sec = due - 10;
+	c.due.tv_sec = due;
+	c.stage = CHILD_RUNNING;
+	strlcpy(c.peer, "127.0.0.1:1", sizeof(c.peer));
+	assert_int_equal(children_add(t, &c), 0);
+}
+
+/*
+ * Proves the deadline lists give children in deadline order, earliest
+ * first, through out-of-order removals (which move entries in the dense
+ * table), deferrals to the SIGKILL list and growth of the table: 300
+ * children due at seconds 1..300; every third removed; every fifth of the
+ * rest deferred at its deadline to due + 1000.  children_due() must then
+ * hand out exactly the survivors in order, and each deferred one again
+ * at its new deadline.
+ */
+static void
+test_deadline_order(void **state)
+{
+	struct children t = { 0 };
+	struct timespec now = { 0 }, due;
+	struct child *c;
+	time_t last = 0;
+	int i, got = 0, deferred = 0, want = 0;
+
+	(void)state;
+	assert_int_equal(children_next_due(&t, &due), 0);
+	for (i = 1; i <= 300; i++)
+		add_timed(&t, 1000 + i, i);
+	for (i = 3; i <= 300; i += 3)
+		assert_int_equal(children_remove(&t, 1000 + i, NULL), 0);
+	assert_int_equal(children_next_due(&t, &due), 1);
+	assert_int_equal(due.tv_sec, 1);
+	now.tv_sec = 5000;
+	while ((c = children_due(&t, &now)) != NULL) {
+		if (c->due.tv_sec < last)
+			fail_msg("pid %ld due %ld after %ld", (long)c->pid,
+			    (long)c->due.tv_sec, (long)last);
+		last = c->due.tv_sec;
+		if (c->stage == CHILD_RUNNING && (c->pid - 1000) % 5 == 0) {
+			due.tv_sec = c->due.tv_sec + 1000;
+			children_defer(&t, c, &due);
+			deferred++;
+			continue;
+		}
+		children_untime(&t, c);
+		got++;
+	}
+	for (i = 1; i <= 300; i++)
+		if (i % 3 != 0)
+			want++;
+	assert_int_equal(got, want);
+	assert_int_equal(deferred, 40);
+	assert_int_equal(children_count(&t), want);	/* still in the table */
+	assert_int_equal(children_next_due(&t, &due), 0);
+	children_free(&t);
+}
+
+/*
+ * Proves a deadline that has not come is not handed out, and the nearest
+ * one is the earlier of the two lists' heads.
+ */
+static void
+test_deadline_not_yet(void **state)
+{
+	struct children t = { 0 };
+	struct timespec now = { .tv_sec = 15 }, due = { 0 };
+	struct child *c;
+
+	(void)state;
+	add_timed(&t, 1, 10);
+	add_timed(&t, 2, 20);
+	assert_non_null(c = children_due(&t, &now));
+	assert_int_equal(c->pid, 1);
+	due.tv_sec = 30;
+	children_defer(&t, c, &due);	/* SIGKILL list: due 30 */
+	assert_null(children_due(&t, &now));
+	assert_int_equal(children_next_due(&t, &due), 1);
+	assert_int_equal(due.tv_sec, 20);
+	assert_int_equal(children_remove(&t, 2, NULL), 0);
+	assert_int_equal(children_next_due(&t, &due), 1);
+	assert_int_equal(due.tv_sec, 30);
+	now.tv_sec = 30;
+	assert_non_null(c = children_due(&t, &now));
+	assert_int_equal(c->pid, 1);
+	assert_int_equal(c->stage, CHILD_TERMINATING);
+	assert_int_equal(children_remove(&t, 1, NULL), 0);
+	assert_int_equal(children_next_due(&t, &due), 0);
+	children_free(&t);
+}
+
 int
 main(void)
 {
@@ -522,6 +621,8 @@ main(void)
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_hash_churn),
 		cmocka_unit_test(test_long_peer),
+		cmocka_unit_test(test_deadline_order),
+		cmocka_unit_test(test_deadline_not_yet),
 		cmocka_unit_test(test_format_status_table),
 		cmocka_unit_test(test_format_status_real),
 		cmocka_unit_test(test_priority),

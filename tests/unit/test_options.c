@@ -377,7 +377,121 @@ static const struct bad_case bad[] = {
 	{ "listen: the second one is bad",
 	  { "forkd", "-l", ":7", "-l", "[::1]7", "-b", "echo", NULL },
 	  "--listen \"[::1]7\": expected :PORT after ]" },
+	{ "-C 0", { "forkd", "-C", "0", "-l", ":7", "-b", "echo", NULL },
+	  "--per-ip: \"0\" is too small (1..65535)" },
+	{ "--ipv4-prefix 33",
+	  { "forkd", "--ipv4-prefix", "33", "-l", ":7", "-b", "echo", NULL },
+	  "--ipv4-prefix: \"33\" is too large (0..32)" },
+	{ "--ipv6-prefix 129",
+	  { "forkd", "--ipv6-prefix=129", "-l", ":7", "-b", "echo", NULL },
+	  "--ipv6-prefix: \"129\" is too large (0..128)" },
+	{ "--ipv6-prefix -1",
+	  { "forkd", "--ipv6-prefix=-1", "-l", ":7", "-b", "echo", NULL },
+	  "--ipv6-prefix: \"-1\" is not a number" },
+	{ "-R without /", { "forkd", "-R", "5", "-l", ":7", "-b", "echo",
+	    NULL }, "--rate: \"5\" is not N/SECONDS" },
+	{ "-R 0/1", { "forkd", "-R", "0/1", "-l", ":7", "-b", "echo",
+	    NULL }, "--rate: \"0/1\" N is out of range (1..1000000)" },
+	{ "--max-rate 1/0", { "forkd", "--max-rate", "1/0", "-l", ":7", "-b",
+	    "echo", NULL },
+	  "--max-rate: \"1/0\" SECONDS is out of range (1..86400)" },
+	{ "-a ''", { "forkd", "-a", "", "-l", ":7", "-b", "echo", NULL },
+	  "--access: empty file name" },
+	{ "-t 0", { "forkd", "-t", "0", "-l", ":7", "-b", "echo", NULL },
+	  "--timeout: \"0\" is too small (1..604800)" },
+	{ "--kill-after 3601", { "forkd", "--kill-after", "3601", "-l", ":7",
+	    "-b", "echo", NULL },
+	  "--kill-after: \"3601\" is too large (0..3600)" },
+	{ "--idle-timeout 0", { "forkd", "--idle-timeout", "0", "-l", ":7",
+	    "-b", "echo", NULL },
+	  "--idle-timeout: \"0\" is too small (1..86400)" },
+	{ "--idle-timeout with a PROGRAM", { "forkd", "--idle-timeout", "5",
+	    "-l", ":7", "cat", NULL },
+	  "--idle-timeout applies to built-ins only: a PROGRAM's reads are "
+	  "its own; use --timeout" },
+	{ "--refuse-message with \\x", { "forkd", "--refuse-message",
+	    "a\\xb", "-l", ":7", "-b", "echo", NULL },
+	  "--refuse-message: \"\\x\" is not \\r, \\n, \\t or \\\\" },
+	{ "--refuse-message ending in \\", { "forkd", "--refuse-message",
+	    "ab\\", "-l", ":7", "-b", "echo", NULL },
+	  "--refuse-message: \"\\\" is not \\r" },
+	{ "--refuse-message over 512 bytes", { "forkd", "--refuse-message",
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "x", "-l", ":7", "-b", "echo", NULL },
+	  "--refuse-message: over 512 bytes" },
 };
+
+/*
+ * Proves the admission options fill the config: defaults (no limits,
+ * /32 and /64 groups, kill after 5 s), every option short and long, and
+ * --refuse-message's escapes decoded.
+ */
+static void
+test_admission(void **state)
+{
+	static const char *const defaults[] = { "forkd", "-l", ":7", "-b",
+	    "echo", NULL };
+	static const char *const all[] = { "forkd", "-l", ":7", "-b", "echo",
+	    "-C", "3", "--ipv4-prefix", "24", "--ipv6-prefix", "48", "-R",
+	    "10/60", "--max-rate", "100/1", "-a", "rules", "-t", "30",
+	    "--kill-after", "0", "--idle-timeout", "9", "--refuse-message",
+	    "busy\\r\\n\\t\\\\.", NULL };
+	static const char *const longs[] = { "forkd", "-l", ":7", "-b",
+	    "echo", "--per-ip=65535", "--rate=1000000/86400", "--access=r",
+	    "--timeout=604800", "--kill-after=3600", NULL };
+	struct argv_buf a;
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	argv_fill(&a, defaults);
+	assert_int_equal(options_parse(a.c, a.v, &cfg, err, sizeof(err)),
+	    OPTIONS_RUN);
+	assert_int_equal(cfg.per_ip, 0);
+	assert_int_equal(cfg.v4prefix, 32);
+	assert_int_equal(cfg.v6prefix, 64);
+	assert_int_equal(cfg.rate.n, 0);
+	assert_int_equal(cfg.max_rate.n, 0);
+	assert_null(cfg.access);
+	assert_int_equal(cfg.timeout, 0);
+	assert_int_equal(cfg.kill_after, 5);
+	assert_int_equal(cfg.idle_timeout, 0);
+	assert_int_equal(cfg.refuse_len, 0);
+
+	argv_fill(&a, all);
+	assert_int_equal(options_parse(a.c, a.v, &cfg, err, sizeof(err)),
+	    OPTIONS_RUN);
+	assert_int_equal(cfg.per_ip, 3);
+	assert_int_equal(cfg.v4prefix, 24);
+	assert_int_equal(cfg.v6prefix, 48);
+	assert_int_equal(cfg.rate.n, 10);
+	assert_int_equal(cfg.rate.secs, 60);
+	assert_int_equal(cfg.max_rate.n, 100);
+	assert_int_equal(cfg.max_rate.secs, 1);
+	assert_string_equal(cfg.access, "rules");
+	assert_int_equal(cfg.timeout, 30);
+	assert_int_equal(cfg.kill_after, 0);
+	assert_int_equal(cfg.idle_timeout, 9);
+	assert_int_equal(cfg.refuse_len, 9);
+	assert_memory_equal(cfg.refuse_msg, "busy\r\n\t\\.", 9);
+
+	argv_fill(&a, longs);
+	assert_int_equal(options_parse(a.c, a.v, &cfg, err, sizeof(err)),
+	    OPTIONS_RUN);
+	assert_int_equal(cfg.per_ip, 65535);
+	assert_int_equal(cfg.rate.n, 1000000);
+	assert_int_equal(cfg.rate.secs, 86400);
+	assert_string_equal(cfg.access, "r");
+	assert_int_equal(cfg.timeout, 604800);
+	assert_int_equal(cfg.kill_after, 3600);
+}
 
 /* Proves each bad command line is refused with a message naming why. */
 static void
@@ -641,6 +755,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_unknown_short_after_long),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_repeated_calls),

@@ -351,7 +351,7 @@ test_coalesced_sigchld(void **state)
 		assert_true(pids[i] != -1);
 		if (pids[i] == 0)
 			_exit(0);
-		assert_int_equal(children_add(&kids, pids[i], "127.0.0.1:1",
+		assert_int_equal(add_child(&kids, pids[i], "127.0.0.1:1",
 		    &start), 0);
 	}
 	for (i = 0; i < 50; i++)
@@ -366,7 +366,7 @@ test_coalesced_sigchld(void **state)
 	assert_int_equal(seen[SIGCHLD], 1);
 
 	capture_begin(&cap);
-	assert_int_equal(children_reap(&kids), 50);
+	assert_int_equal(children_reap(&kids, NULL), 50);
 	log = capture_end(&cap);
 	assert_int_equal(count_substr(log, "reaped pid "), 50);
 	assert_int_equal(count_substr(log, " 127.0.0.1:1 exit 0 after "), 50);

@@ -145,6 +145,7 @@ struct fixture {
 };
 
 static struct fixture fx;
+static unsigned fixture_per_ip;	/* -C for the next fixture_start() */
 
 /* A fresh listener on 127.0.0.1:0, serving builtin, and a self-pipe. */
 static void
@@ -159,12 +160,15 @@ fixture_start(const char *builtin, int max_children, int grace)
 	fx.cfg.max_children = max_children;
 	fx.cfg.grace = grace;
 	fx.cfg.log_target = LOG_TO_STDERR;
+	fx.cfg.per_ip = fixture_per_ip;
+	fx.cfg.v4prefix = 32;
+	fx.cfg.v6prefix = 64;
 	assert_int_equal(listener_open_all(&fx.cfg, fx.ls, 2, &fx.nls, err,
 	    sizeof(err)), 0);
 	assert_int_equal(fx.nls, 1);
 	fx.port = sock_port(fx.ls[0].fd);
 	assert_int_equal(spawn_init(&fx.cfg, err, sizeof(err)), 0);
-	server_init(&fx.s, &fx.cfg, fx.ls, fx.nls);
+	assert_int_equal(server_init(&fx.s, &fx.cfg, fx.ls, fx.nls, NULL), 0);
 }
 
 /* Run server_loop with stderr captured into fx.log; returns its status. */
@@ -220,7 +224,7 @@ teardown(void **state)
 	listener_close_all(fx.ls, fx.nls);
 	spawn_free();
 	children_signal_all(&fx.s.kids, SIGKILL);
-	children_free(&fx.s.kids);
+	server_free(&fx.s);
 	selfpipe_close();
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
@@ -278,7 +282,7 @@ test_init(void **state)
 	(void)state;
 	memset(&s, 0xa5, sizeof(s));
 	memset(&cfg, 0, sizeof(cfg));
-	server_init(&s, &cfg, ls, 1);
+	assert_int_equal(server_init(&s, &cfg, ls, 1, NULL), 0);
 	assert_ptr_equal(s.cfg, &cfg);
 	assert_ptr_equal(s.ls, ls);
 	assert_int_equal(s.nls, 1);
@@ -293,6 +297,10 @@ test_init(void **state)
 	assert_int_equal(s.rl_accept.start, 0);
 	assert_int_equal(s.fork_paused, 0);
 	assert_int_equal(s.usr1.pending, 0);
+	assert_int_equal(s.rate_paused, 0);
+	assert_null(s.rules);
+	assert_int_equal(limits_total(&s.lim), 0);
+	server_free(&s);
 }
 
 /* Stop at the first poll after a connection was accepted. */
@@ -467,6 +475,7 @@ test_fork_fails(void **state)
 
 static int fr_client[3];
 static double fr_failed_at, fr_resumed_at;
+static void fork_pause_run(void);
 
 /*
  * Fork-pause test: poll 0 has client 0 waiting (it gets a child); at poll
@@ -500,10 +509,41 @@ hook_fork_reap(int call)
 static void
 test_fork_pause_ends_on_reap(void **state)
 {
-	char buf[64];
-
 	(void)state;
 	fixture_start("echo", 100, 10);
+	fork_pause_run();
+}
+
+/*
+ * Proves a connection whose fork failed gives its place in its address
+ * group back at once: under -C 2, after a held child, a failed fork and
+ * two reaps, 127.0.0.1's count is 0 again (it would stay 1 if the failed
+ * spawn kept its place).
+ */
+static void
+test_fork_failure_keeps_counts(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct limits_key k;
+
+	(void)state;
+	fixture_per_ip = 2;
+	fixture_start("echo", 100, 10);
+	fixture_per_ip = 0;
+	fork_pause_run();
+	assert_int_equal(limits_total(&fx.s.lim), 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	limits_key((struct sockaddr *)&sin, 32, 64, &k);
+	assert_int_equal(limits_count(&fx.s.lim, &k), 0);
+	assert_int_equal(fx.s.count.refused, 0);
+}
+
+/* The body of the fork-pause test, on a started fixture. */
+static void
+fork_pause_run(void)
+{
+	char buf[64];
+
 	fr_client[0] = tcp_connect("127.0.0.1", fx.port);	/* held open */
 	assert_int_equal(write(fr_client[0], "first", 5), 5);
 	fr_client[1] = fr_client[2] = -1;
@@ -633,12 +673,15 @@ test_signals(void **state)
 	assert_int_equal(npolls, 2);
 	assert_int_equal(polls[1].nfds, 2);
 	CHECK_SUBSTR("signals", fx.log, "counters: children 0, accepted 0, "
-	    "reaped 0, refused 0, fork failures 0");
-	CHECK_SUBSTR("signals", fx.log, "reload: nothing to reload");
+	    "reaped 0, refused 0 (per-ip 0, rate 0, access 0), timeouts 0, "
+	    "fork failures 0");
+	CHECK_SUBSTR("signals", fx.log, "reload: no --access file; nothing "
+	    "to reread");
 	CHECK_SUBSTR("signals", fx.log, "shutting down: 0 children left, "
 	    "grace 10s");
 	CHECK_SUBSTR("signals", fx.log, "exiting: accepted 0, reaped 0, "
-	    "fork failures 0");
+	    "refused 0 (per-ip 0, rate 0, access 0), timeouts 0, fork "
+	    "failures 0");
 	assert_int_equal(fx.s.stopping, 1);
 	assert_int_equal(fx.ls[0].fd, -1);
 }
@@ -726,7 +769,7 @@ test_full_pipe_reaps(void **state)
 	assert_true(pid != -1);
 	if (pid == 0)
 		_exit(0);
-	assert_int_equal(children_add(&fx.s.kids, pid, "127.0.0.1:1", &start),
+	assert_int_equal(add_child(&fx.s.kids, pid, "127.0.0.1:1", &start),
 	    0);
 	wait_exited_nowait(pid);	/* its SIGCHLD handler has run */
 	assert_int_equal(ioctl(selfpipe_fd(), FIONREAD, &queued), 0);
@@ -752,6 +795,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_fails, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_fork_failure_keeps_counts,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fork_pause_ends_on_reap,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_children, setup,
