@@ -19,6 +19,8 @@
 
 #include "access.h"
 #include "forkd_limits.h"
+#include "notify.h"
+#include "proxy.h"
 
 #define FORKD_MAX_LISTEN	16	/* -l given at most this often */
 #define FORKD_MAX_SOCKETS	64	/* sockets bound, all -l together */

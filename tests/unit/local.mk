@@ -83,4 +83,20 @@ tests_unit_test_log_CFLAGS = $(UNIT_WRAP_CFLAGS)
 tests_unit_test_log_LDFLAGS = -Wl,--wrap=connect
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 
+# The PROXY protocol parser (pure): every field of v1 and v2, every
+# prefix of each header, and a seeded random run of garbage and mutations.
+check_PROGRAMS += tests/unit/test_proxy
+TESTS += tests/unit/test_proxy
+tests_unit_test_proxy_SOURCES = tests/unit/test_proxy.c tests/unit/check.h
+tests_unit_test_proxy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proxy_LDADD = $(UNIT_LDADD)
+
+# sd_notify datagrams to real receivers (a path and an abstract name), one
+# that never reads (never blocks), one that goes away and comes back.
+check_PROGRAMS += tests/unit/test_notify
+TESTS += tests/unit/test_notify
+tests_unit_test_notify_SOURCES = tests/unit/test_notify.c tests/unit/check.h
+tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_notify_LDADD = $(UNIT_LDADD)
+
 endif
