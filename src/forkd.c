@@ -90,9 +90,10 @@ log_listening(const struct config *cfg, const struct listener *ls,
 	size_t i;
 
 	for (i = 0; i < nls; i++)
-		log_info("listening on %s (%s %s)", ls[i].name,
+		log_info("listening on %s (%s %s%s%s)", ls[i].name,
 		    cfg->builtin != NULL ? "builtin" : "exec",
-		    cfg->builtin != NULL ? cfg->builtin : cfg->program[0]);
+		    cfg->builtin != NULL ? cfg->builtin : cfg->program[0],
+		    ls[i].origin[0] != '\0' ? ", " : "", ls[i].origin);
 }
 
 /*
@@ -179,26 +180,93 @@ load_rules(const struct config *cfg, struct access_rules **rules)
 	if ((*rules = access_load(cfg->access, err, sizeof(err),
 	    &status)) == NULL)
 		return fail(status, "", err);
-	if (spawn_set_access(*rules) == -1) {
-		access_free(*rules);
-		return fail(EX_OSERR, cfg->access, strerror(errno));
-	}
 	return -1;
 }
 
-/* Everything that needs the listeners open: detach, loop, return status. */
+/*
+ * The listening sockets: -l's, or without -l the ones systemd passed
+ * (LISTEN_FDS), never both.  0, or a sysexits status with err.
+ */
+static int
+open_sockets(const struct config *cfg, struct listener *ls, size_t *nls,
+    char *err, size_t errlen)
+{
+	char why[400];
+	int status;
+
+	if (cfg->nlisten > 0) {
+		if (activation_offered()) {
+			snprintf(err, errlen, "-l and sockets from systemd "
+			    "(LISTEN_FDS) together: give one or the other");
+			return EX_USAGE;
+		}
+		activation_forget();
+		status = listener_open_all(cfg, ls, FORKD_MAX_SOCKETS, nls,
+		    why, sizeof(why));
+		if (status != 0)
+			snprintf(err, errlen, "listen: %s", why);
+		return status;
+	}
+	status = activation_take(ls, FORKD_MAX_SOCKETS, nls, why, sizeof(why));
+	if (status == -1)
+		snprintf(err, errlen, "no listen address: give -l [HOST]:PORT,"
+		    " or sockets by systemd socket activation");
+	else if (status != 0)
+		snprintf(err, errlen, "systemd socket %s", why);
+	return status == -1 ? EX_USAGE : status;
+}
+
+/*
+ * As root still: the chroot and the user, then what must be found as
+ * that user, where it will run: PROGRAM (once, not in every child) and
+ * the environment that fits the rules.  0, or the exit status.
+ */
+static int
+become(const struct config *cfg, const struct privdrop *user,
+    struct access_rules *rules)
+{
+	char err[512];
+	int status;
+
+	if ((status = privdrop_apply(user, cfg->chroot, err,
+	    sizeof(err))) != 0 ||
+	    (status = spawn_init(cfg, err, sizeof(err))) != 0)
+		return fail(status, "", err);
+	if (spawn_set_access(rules) == -1)
+		return fail(EX_OSERR, cfg->access, strerror(errno));
+	return 0;
+}
+
+/* systemd's NOTIFY_SOCKET, if any: readiness and status go there. */
+static void
+open_notify(void)
+{
+	char err[256];
+
+	if (notify_init(err, sizeof(err)) == -1)
+		log_warnx("%s; readiness will not be reported", err);
+}
+
+/*
+ * Everything that needs the listeners open: the log, the drop of
+ * privileges, detaching, the loop; returns the exit status.
+ */
 static int
 run(const struct config *cfg, struct listener *ls, size_t nls,
-    struct pidfh *pfh, struct access_rules *rules)
+    struct pidfh *pfh, const struct privdrop *user,
+    struct access_rules *rules)
 {
 	struct server s;
 	int status;
 
-	if (server_init(&s, cfg, ls, nls, rules) == -1) {
-		access_free(rules);
-		return fail(EX_OSERR, "address-group table", strerror(errno));
-	}
 	log_init(cfg->log_target, cfg->verbose);
+	open_notify();
+	if ((status = become(cfg, user, rules)) != 0) {
+		access_free(rules);
+		return status;
+	}
+	if (server_init(&s, cfg, ls, nls, rules) == -1)
+		return fail(EX_OSERR, "server", strerror(errno));
 	if (selfpipe_open() == -1 ||
 	    (cfg->daemonize && daemon(0, 0) == -1)) {
 		status = fail(EX_OSERR, cfg->daemonize ? "self-pipe or "
@@ -211,6 +279,7 @@ run(const struct config *cfg, struct listener *ls, size_t nls,
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		log_warn("pidfile %s: write", cfg->pidfile);
 	log_listening(cfg, ls, nls);
+	notify_send("READY=1");
 	status = server_loop(&s);
 	log_drain(1000);	/* the summary line, even after a burst */
 	/* Leave nothing open or allocated behind (valgrind checks it). */
@@ -218,6 +287,7 @@ run(const struct config *cfg, struct listener *ls, size_t nls,
 	server_free(&s);
 	spawn_free();
 	selfpipe_close();
+	notify_close();
 	log_close();
 	return status;
 }
@@ -227,6 +297,7 @@ main(int argc, char *argv[])
 {
 	struct listener ls[FORKD_MAX_SOCKETS];
 	struct config cfg;
+	struct privdrop user;
 	struct access_rules *rules;
 	struct pidfh *pfh = NULL;
 	char err[512];
@@ -239,8 +310,9 @@ main(int argc, char *argv[])
 		return status;
 	if ((status = absolute_paths(&cfg)) != 0)
 		return status;
-	/* PROGRAM is found and checked once here, not in every child. */
-	if ((status = spawn_init(&cfg, err, sizeof(err))) != 0)
+	/* An unknown user fails here, before anything is bound. */
+	if (cfg.user != NULL && (status = privdrop_resolve(cfg.user, &user,
+	    err, sizeof(err))) != 0)
 		return fail(status, "", err);
 	if ((status = load_rules(&cfg, &rules)) != -1)
 		return status;
@@ -249,12 +321,15 @@ main(int argc, char *argv[])
 		access_free(rules);
 		return status;
 	}
-	status = listener_open_all(&cfg, ls, FORKD_MAX_SOCKETS, &nls, err,
-	    sizeof(err));
+	status = open_sockets(&cfg, ls, &nls, err, sizeof(err));
 	if (status == 0)
-		status = run(&cfg, ls, nls, pfh, rules);
+		status = run(&cfg, ls, nls, pfh, cfg.user != NULL ? &user :
+		    NULL, rules);
 	else {
-		fail(status, "listen", err);
+		fail(status, "", err);
+		if (strncmp(err, "no listen address", 17) == 0)
+			fprintf(stderr, "Try 'forkd --help' for more "
+			    "information.\n");
 		access_free(rules);
 	}
 	if (pfh != NULL)

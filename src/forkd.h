@@ -11,6 +11,7 @@
 
 #include <netinet/in.h>
 
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,12 +71,19 @@ struct config {
 	int		 idle_timeout;	/* --idle-timeout: built-ins; 0: none */
 	char		 refuse_msg[FORKD_REFUSE_MAX];	/* --refuse-message */
 	size_t		 refuse_len;	/* its bytes; 0: close silently */
+	/* Deployment. */
+	const char	*user;		/* -u USER[:GROUP], or NULL */
+	const char	*chroot;	/* --chroot DIR, or NULL */
+	int		 proxy_protocol; /* headers first (HAProxy) */
+	int		 proxy_timeout;	/* seconds for the whole header */
+	int		 reuseport;	/* SO_REUSEPORT on the listeners */
 };
 
 /* One bound, listening socket. */
 struct listener {
 	int	fd;
 	char	name[FORKD_ADDRSTRLEN];	/* "127.0.0.1:7000", "[::1]:7000" */
+	char	origin[80];	/* "systemd fd 3 web", or "" for -l */
 };
 
 /* Both ends of one accepted connection, as text, for logs and UCSPI. */
@@ -85,6 +93,8 @@ struct conninfo {
 	char	remote_ip[INET6_ADDRSTRLEN];
 	char	remote_port[8];
 	char	peer[FORKD_ADDRSTRLEN];	/* remote end as "ip:port" */
+	char	proxy_ip[INET6_ADDRSTRLEN];	/* --proxy-protocol: the */
+	char	proxy_port[8];			/* proxy's end, else "" */
 };
 
 /* Where a child stands with -t: which deadline list holds it. */
@@ -134,6 +144,36 @@ enum refusal {
 	REFUSED_NREASONS
 };
 
+/* -u USER[:GROUP], looked up at start (privdrop.c). */
+struct privdrop {
+	char	user[64];	/* the name, for initgroups and messages */
+	uid_t	uid;
+	gid_t	gid;
+	int	named;		/* in passwd: initgroups, else gid alone */
+};
+
+/* A connection waiting for its PROXY header (pending.c). */
+struct pending {
+	int			fd;	/* -1: the slot is free */
+	struct timespec		due;	/* accepted + --proxy-timeout */
+	struct sockaddr_storage	peer;	/* the proxy's end */
+	socklen_t		peerlen;
+	size_t			discard; /* header bytes still to consume */
+	struct proxy_header	hdr;	/* once parsed */
+};
+struct pending_set {
+	struct pending	*v;	/* a ring of cap slots, oldest at head */
+	size_t		 cap;
+	size_t		 head;
+	size_t		 used;	/* slots from head on, free ones too */
+	size_t		 live;	/* connections waiting */
+};
+enum pending_state {
+	PENDING_WAIT,	/* the header is not all there yet */
+	PENDING_DONE,	/* consumed; the client's data comes next */
+	PENDING_DROP	/* no valid header: close */
+};
+
 /* Counters reported on SIGUSR1 and at exit. */
 struct counters {
 	unsigned long	accepted;
@@ -161,6 +201,28 @@ struct ratelimit {
 	unsigned long	suppressed;
 };
 #define RATELIMIT_WINDOW	5	/* seconds */
+
+/* privdrop.c */
+int		privdrop_resolve(const char *, struct privdrop *, char *,
+		    size_t);
+int		privdrop_apply(const struct privdrop *, const char *, char *,
+		    size_t);
+
+/* pending.c */
+int		pending_init(struct pending_set *, size_t);
+void		pending_free(struct pending_set *);
+struct pending	*pending_at(const struct pending_set *, size_t);
+size_t		pending_count(const struct pending_set *);
+int		pending_full(const struct pending_set *);
+size_t		pending_slots(const struct pending_set *);
+struct pending	*pending_add(struct pending_set *, int,
+		    const struct sockaddr *, socklen_t,
+		    const struct timespec *);
+void		pending_remove(struct pending_set *, struct pending *);
+struct pending	*pending_expired(struct pending_set *,
+		    const struct timespec *);
+int		pending_next_due(struct pending_set *, struct timespec *);
+enum pending_state pending_read(struct pending *, short, const char **);
 
 /* options.c */
 enum options_result {
@@ -192,6 +254,15 @@ int		listener_format(const struct sockaddr *, socklen_t, char *,
 int		listener_conninfo(int, const struct sockaddr *, socklen_t,
 		    struct conninfo *);
 int		listener_port(const char *, int *, const char **);
+void		listener_record(struct listener *, int);
+int		listener_proxy_conninfo(int, const struct proxy_header *,
+		    const struct sockaddr *, socklen_t, struct conninfo *);
+
+/* activation.c */
+int		activation_offered(void);
+void		activation_forget(void);
+int		activation_take(struct listener *, size_t, size_t *, char *,
+		    size_t);
 
 /* selfpipe.c */
 #define SELFPIPE_NSIG	65
@@ -297,6 +368,14 @@ struct server {
 	struct bucket		 max_bucket;	/* --max-rate */
 	int			 rate_paused;	/* its bucket is empty */
 	struct timespec		 rate_until;	/* until its next token */
+	struct pending_set	 pend;		/* --proxy-protocol */
+	struct ratelimit	 rl_proxy;
+	struct pollfd		*pfd;		/* room for all of the above */
+	/* systemd's STATUS=: what it said last, and when it may again. */
+	size_t			 status_children;
+	unsigned long		 status_accepted;
+	struct timespec		 status_next;
+	int			 status_sent;
 };
 int		server_init(struct server *, const struct config *,
 		    struct listener *, size_t, struct access_rules *);

@@ -197,6 +197,7 @@ listener_conninfo(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	socklen_t len = sizeof(ss);
 	int rc = 0;
 
+	ci->proxy_ip[0] = ci->proxy_port[0] = '\0';
 	if (listener_format(peer, peerlen, ci->remote_ip,
 	    sizeof(ci->remote_ip), ci->remote_port,
 	    sizeof(ci->remote_port)) == -1)
@@ -211,6 +212,36 @@ listener_conninfo(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	return rc;
 }
 
+/*
+ * Fill ci for a connection that came through a proxy: the remote end is
+ * the client the PROXY header names and the local end the address it was
+ * sent to, unless the header is LOCAL/UNKNOWN (a health check), which
+ * keeps the real ends; proxy_ip and proxy_port are the proxy's own.
+ */
+int
+listener_proxy_conninfo(int fd, const struct proxy_header *h,
+    const struct sockaddr *peer, socklen_t peerlen, struct conninfo *ci)
+{
+	int rc;
+
+	rc = listener_conninfo(fd, peer, peerlen, ci);
+	snprintf(ci->proxy_ip, sizeof(ci->proxy_ip), "%s", ci->remote_ip);
+	snprintf(ci->proxy_port, sizeof(ci->proxy_port), "%s",
+	    ci->remote_port);
+	if (h->local)
+		return rc;
+	if (listener_format((const struct sockaddr *)&h->src, h->srclen,
+	    ci->remote_ip, sizeof(ci->remote_ip), ci->remote_port,
+	    sizeof(ci->remote_port)) == -1 ||
+	    listener_format((const struct sockaddr *)&h->dst, h->dstlen,
+	    ci->local_ip, sizeof(ci->local_ip), ci->local_port,
+	    sizeof(ci->local_port)) == -1)
+		rc = -1;
+	join_name(h->src.ss_family, ci->remote_ip, ci->remote_port, ci->peer,
+	    sizeof(ci->peer));
+	return rc;
+}
+
 /* The sysexits status for a failed bind or listen. */
 static int
 bind_status(int error)
@@ -218,10 +249,14 @@ bind_status(int error)
 	return error == EACCES || error == EPERM ? EX_NOPERM : EX_OSERR;
 }
 
-/* Bind and listen on one resolved address; the fd, or -1 with err. */
+/*
+ * Bind and listen on one resolved address; the fd, or -1 with err.  With
+ * reuseport, SO_REUSEPORT lets other forkd processes bind the same port:
+ * the kernel then spreads new connections over their accept loops.
+ */
 static int
-open_one(const struct addrinfo *ai, int backlog, int *status, char *err,
-    size_t errlen)
+open_one(const struct addrinfo *ai, int backlog, int reuseport, int *status,
+    char *err, size_t errlen)
 {
 	int fd, on = 1;
 
@@ -233,6 +268,8 @@ open_one(const struct addrinfo *ai, int backlog, int *status, char *err,
 		return -1;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1) ||
 	    (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)) {
 		snprintf(err, errlen, "setsockopt: %s", strerror(errno));
@@ -249,15 +286,16 @@ open_one(const struct addrinfo *ai, int backlog, int *status, char *err,
 	return -1;
 }
 
-/* Record fd in ls[*n] with its real local name (port 0 is resolved). */
-static void
-record(struct listener *l, int fd)
+/* Record fd in l with its real local name (port 0 is resolved). */
+void
+listener_record(struct listener *l, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char ip[INET6_ADDRSTRLEN], port[8];
 
 	l->fd = fd;
+	l->origin[0] = '\0';
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
 	    listener_format((struct sockaddr *)&ss, len, ip, sizeof(ip),
 	    port, sizeof(port)) == -1)
@@ -391,13 +429,13 @@ open_resolved(const struct config *cfg, struct addrinfo *const *res,
 				    max);
 				return EX_USAGE;
 			}
-			if ((fd = open_one(ai, backlog, &status, why,
-			    sizeof(why))) == -1) {
+			if ((fd = open_one(ai, backlog, cfg->reuseport,
+			    &status, why, sizeof(why))) == -1) {
 				snprintf(err, errlen, "%.*s%s: %s",
 				    CUT(cfg->listen[i]), why);
 				return status;
 			}
-			record(&ls[(*n)++], fd);
+			listener_record(&ls[(*n)++], fd);
 		}
 	return 0;
 }

@@ -5,9 +5,11 @@
  * 10 datagrams behind (net.unix.max_dgram_qlen) would stall forkd's loop
  * in sendmsg(); here the socket is non-blocking and each send is
  * MSG_DONTWAIT: a message the manager cannot take now is dropped, never
- * waited for.  The socket is not connected: each sendto() looks the
- * address up again, so a manager that re-creates its socket (a daemon
- * re-exec) is found without reconnecting.
+ * waited for.  The socket is connected at start, so that it still reaches
+ * the manager after --chroot (where the path no longer resolves); when
+ * the manager's socket is gone (a daemon re-exec makes a new one), the
+ * address is looked up again, and while nobody listens there each send
+ * looks it up anew.
  */
 #include "config.h"
 
@@ -27,6 +29,7 @@
 #include "notify.h"
 
 static int notify_fd = -1;
+static int notify_connected;	/* to the manager: send(), not sendto() */
 static struct sockaddr_un notify_addr;
 static socklen_t notify_addrlen;
 
@@ -61,6 +64,22 @@ notify_address(const char *v, char *err, size_t errlen)
 }
 
 /*
+ * A new socket, connected to the manager if it listens now (else each
+ * send names the address).  0, or -1 with errno.
+ */
+static int
+notify_open(void)
+{
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (notify_fd == -1)
+		return -1;
+	notify_connected = connect(notify_fd, (struct sockaddr *)&notify_addr,
+	    notify_addrlen) == 0;
+	return 0;
+}
+
+/*
  * Take $NOTIFY_SOCKET and unset it, so that no child ever sees it (a
  * child's READY=1 would be taken for forkd's), then open the socket.
  * 0: set up, or no $NOTIFY_SOCKET; -1 with err filled.
@@ -78,9 +97,7 @@ notify_init(char *err, size_t errlen)
 	unsetenv("NOTIFY_SOCKET");	/* v is not used after this */
 	if (r == -1)
 		return -1;
-	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (notify_fd == -1) {
+	if (notify_open() == -1) {
 		snprintf(err, errlen, "NOTIFY_SOCKET: socket: %s",
 		    strerror(errno));
 		return -1;
@@ -103,9 +120,28 @@ notify_enabled(void)
 int
 notify_send(const char *msg)
 {
+	int flags = MSG_DONTWAIT | MSG_NOSIGNAL, saved;
+	size_t len = strlen(msg);
+
 	if (notify_fd == -1)
 		return 0;
-	if (sendto(notify_fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL,
+	if (notify_connected) {
+		if (send(notify_fd, msg, len, flags) != -1)
+			return 0;
+		if (errno != ECONNREFUSED && errno != ENOTCONN)
+			return -1;
+		/* The manager's socket is gone: find its new one. */
+		close(notify_fd);
+		if (notify_open() == -1) {
+			saved = errno;
+			notify_fd = -1;
+			errno = saved;
+			return -1;
+		}
+		if (notify_connected)
+			return send(notify_fd, msg, len, flags) == -1 ? -1 : 0;
+	}
+	if (sendto(notify_fd, msg, len, flags,
 	    (struct sockaddr *)&notify_addr, notify_addrlen) == -1)
 		return -1;
 	return 0;
@@ -138,5 +174,6 @@ notify_close(void)
 	if (notify_fd != -1)
 		close(notify_fd);
 	notify_fd = -1;
+	notify_connected = 0;
 	errno = saved;
 }

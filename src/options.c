@@ -20,6 +20,7 @@
 #define DEFAULT_V4PREFIX	32
 #define DEFAULT_V6PREFIX	64	/* one site, as IPv6 hands them out */
 #define DEFAULT_KILL_AFTER	5
+#define DEFAULT_PROXY_TIMEOUT	5	/* HAProxy's doc asks for at least 3 */
 
 /* Long options without a short letter: values getopt cannot confuse. */
 enum {
@@ -30,11 +31,15 @@ enum {
 	OPT_MAX_RATE,
 	OPT_KILL_AFTER,
 	OPT_IDLE_TIMEOUT,
-	OPT_REFUSE_MESSAGE
+	OPT_REFUSE_MESSAGE,
+	OPT_CHROOT,
+	OPT_PROXY_PROTOCOL,
+	OPT_PROXY_TIMEOUT,
+	OPT_REUSEPORT
 };
 
 /* '+': stop at PROGRAM, never take its options; ':': report a missing argument. */
-static const char shortopts[] = "+:l:b:c:B:g:p:dL:C:R:a:t:vhV";
+static const char shortopts[] = "+:l:b:c:B:g:p:dL:C:R:a:t:u:vhV";
 
 static const struct option longopts[] = {
 	{ "listen",		required_argument,	NULL, 'l' },
@@ -57,6 +62,11 @@ static const struct option longopts[] = {
 	{ "kill-after",		required_argument, NULL, OPT_KILL_AFTER },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "refuse-message",	required_argument, NULL, OPT_REFUSE_MESSAGE },
+	{ "user",		required_argument,	NULL, 'u' },
+	{ "chroot",		required_argument,	NULL, OPT_CHROOT },
+	{ "proxy-protocol",	no_argument,	NULL, OPT_PROXY_PROTOCOL },
+	{ "proxy-timeout",	required_argument, NULL, OPT_PROXY_TIMEOUT },
+	{ "reuseport",		no_argument,		NULL, OPT_REUSEPORT },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -68,13 +78,15 @@ void
 options_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: forkd [options] -l [HOST]:PORT ... -b BUILTIN\n"
-	    "       forkd [options] -l [HOST]:PORT ... [--] PROGRAM [ARG ...]\n"
+	    "usage: forkd [options] [-l [HOST]:PORT ...] -b BUILTIN\n"
+	    "       forkd [options] [-l [HOST]:PORT ...] [--] PROGRAM [ARG ...]\n"
 	    "\n"
 	    "Serve each TCP connection in a process of its own.\n"
 	    "\n"
 	    "  -l, --listen [HOST]:PORT   listen here; repeatable; [::1]:7000 for IPv6,\n"
-	    "                             :7000 for every address, port 0 for any port\n"
+	    "                             :7000 for every address, port 0 for any port;\n"
+	    "                             without -l, the sockets systemd passes\n"
+	    "      --reuseport            set SO_REUSEPORT: several forkd share a port\n"
 	    "  -b, --builtin NAME         serve a built-in: %s\n"
 	    "  -c, --max-children N       children at once, 1..65535 (default %d);\n"
 	    "                             more clients wait in the listen backlog\n"
@@ -116,6 +128,17 @@ options_usage(FILE *fp)
 	    "      --idle-timeout SECONDS end a built-in's connection when no byte\n"
 	    "                             moved for this long, 1..86400\n"
 	    "\n"
+	    "Deployment:\n"
+	    "  -u, --user USER[:GROUP]    after binding, run as USER (and GROUP, else\n"
+	    "                             USER's group); exec'd programs too\n"
+	    "      --chroot DIR           chroot to DIR before dropping privileges\n"
+	    "      --proxy-protocol       every connection starts with a PROXY protocol\n"
+	    "                             v1 or v2 header (HAProxy's send-proxy): its\n"
+	    "                             addresses are the client's\n"
+	    "      --proxy-timeout SECONDS\n"
+	    "                             the header must be complete within this,\n"
+	    "                             1..3600 (default %d)\n"
+	    "\n"
 	    "  -v, --verbose              also log each accepted connection\n"
 	    "  -h, --help                 show this help and exit\n"
 	    "  -V, --version              show the version and exit\n"
@@ -123,10 +146,12 @@ options_usage(FILE *fp)
 	    "PROGRAM runs with the connection on stdin and stdout and PROTO,\n"
 	    "TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP, TCPREMOTEPORT, REMOTE_ADDR,\n"
 	    "REMOTE_PORT and TCPCONNNUM set, plus an allow rule's NAME=value words.\n"
+	    "With --proxy-protocol, PROXYIP and PROXYPORT name the proxy.\n"
 	    "Signals: TERM/INT stop, HUP rereads --access, USR1 logs counters.\n"
 	    "See forkd(8).\n",
 	    service_names(), DEFAULT_MAX_CHILDREN, DEFAULT_GRACE,
-	    DEFAULT_V4PREFIX, DEFAULT_V6PREFIX, DEFAULT_KILL_AFTER);
+	    DEFAULT_V4PREFIX, DEFAULT_V6PREFIX, DEFAULT_KILL_AFTER,
+	    DEFAULT_PROXY_TIMEOUT);
 }
 
 /* Format an error message into err; always returns OPTIONS_ERROR. */
@@ -212,6 +237,39 @@ decode_message(const char *arg, struct config *cfg, char *err, size_t errlen)
 	return OPTIONS_RUN;
 }
 
+/* The deployment options; OPTIONS_RUN when the value was fine. */
+static enum options_result
+apply_deployment(int c, const char *arg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	switch (c) {
+	case 'u':
+		if (*arg == '\0' || *arg == ':' || arg[strlen(arg) - 1] == ':')
+			return fail(err, errlen, "--user: \"%.*s%s\" is not "
+			    "USER or USER:GROUP", CUT(arg));
+		cfg->user = arg;
+		break;
+	case OPT_CHROOT:
+		if (*arg != '/')
+			return fail(err, errlen, "--chroot: \"%.*s%s\" is not "
+			    "an absolute path", CUT(arg));
+		cfg->chroot = arg;
+		break;
+	case OPT_PROXY_PROTOCOL:
+		cfg->proxy_protocol = 1;
+		break;
+	case OPT_PROXY_TIMEOUT:
+		if (parse_number("proxy-timeout", arg, 1, 3600,
+		    &cfg->proxy_timeout, err, errlen) == -1)
+			return OPTIONS_ERROR;
+		break;
+	case OPT_REUSEPORT:
+		cfg->reuseport = 1;
+		break;
+	}
+	return OPTIONS_RUN;
+}
+
 /* The admission options; OPTIONS_RUN when the value was fine. */
 static enum options_result
 apply_admission(int c, const char *arg, struct config *cfg, char *err,
@@ -257,6 +315,8 @@ apply_admission(int c, const char *arg, struct config *cfg, char *err,
 		break;
 	case OPT_REFUSE_MESSAGE:
 		return decode_message(arg, cfg, err, errlen);
+	default:
+		return apply_deployment(c, arg, cfg, err, errlen);
 	}
 	return rc == 0 ? OPTIONS_RUN : OPTIONS_ERROR;
 }
@@ -398,9 +458,7 @@ check(const struct config *cfg, char *err, size_t errlen)
 	int ports[FORKD_MAX_LISTEN];
 	size_t i;
 
-	if (cfg->nlisten == 0)
-		return fail(err, errlen, "no listen address: give -l "
-		    "[HOST]:PORT");
+	/* No -l: the sockets come from systemd, or main() says none did. */
 	for (i = 0; i < cfg->nlisten; i++)
 		if (check_listen(cfg, i, ports, err, errlen) != OPTIONS_RUN)
 			return OPTIONS_ERROR;
@@ -439,6 +497,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->v4prefix = DEFAULT_V4PREFIX;
 	cfg->v6prefix = DEFAULT_V6PREFIX;
 	cfg->kill_after = DEFAULT_KILL_AFTER;
+	cfg->proxy_timeout = DEFAULT_PROXY_TIMEOUT;
 	if (errlen > 0)
 		err[0] = '\0';
 

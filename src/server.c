@@ -62,6 +62,10 @@ add_ns(struct timespec *ts, uint64_t ns)
 
 /* Refusal lines a reason may log each RATELIMIT_WINDOW, before "N more". */
 #define REFUSED_LOG_BURST	10
+/* Connections that may wait for their PROXY header at once, at most. */
+#define PENDING_MAX		1024
+/* systemd's STATUS= at most this often (milliseconds). */
+#define STATUS_MS		1000
 
 /*
  * Start with no children, accepting, with the access rules given (the
@@ -82,6 +86,8 @@ server_init(struct server *s, const struct config *cfg, struct listener *ls,
 	};
 	size_t i;
 
+	size_t waiting = 0;
+
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->ls = ls;
@@ -89,7 +95,19 @@ server_init(struct server *s, const struct config *cfg, struct listener *ls,
 	s->rules = rules;
 	for (i = 0; i < REFUSED_NREASONS; i++)
 		s->rl_refused[i].burst = REFUSED_LOG_BURST;
-	return limits_init(&s->lim, &lc);
+	s->rl_proxy.burst = REFUSED_LOG_BURST;
+	if (cfg->proxy_protocol)
+		waiting = (size_t)cfg->max_children < PENDING_MAX ?
+		    (size_t)cfg->max_children : PENDING_MAX;
+	/* The pipe, the listeners, the log, and what waits for a header. */
+	s->pfd = reallocarray(NULL, 2 + FORKD_MAX_SOCKETS + waiting,
+	    sizeof(*s->pfd));
+	if (s->pfd == NULL || pending_init(&s->pend, waiting) == -1 ||
+	    limits_init(&s->lim, &lc) == -1) {
+		server_free(s);
+		return -1;
+	}
+	return 0;
 }
 
 /* Free what the server holds (at exit: valgrind checks nothing is left). */
@@ -100,6 +118,9 @@ server_free(struct server *s)
 	limits_free(&s->lim);
 	access_free(s->rules);
 	s->rules = NULL;
+	pending_free(&s->pend);
+	free(s->pfd);
+	s->pfd = NULL;
 }
 
 /* What to do after accept4() failed with error. */
@@ -133,7 +154,9 @@ static int
 accepting(const struct server *s)
 {
 	return !s->stopping && !s->paused && !s->rate_paused &&
-	    children_count(&s->kids) < (size_t)s->cfg->max_children;
+	    children_count(&s->kids) + pending_count(&s->pend) <
+	    (size_t)s->cfg->max_children &&
+	    (!s->cfg->proxy_protocol || !pending_full(&s->pend));
 }
 
 /* Stop accepting for FORKD_PAUSE_SECS: clients wait in the backlog. */
@@ -261,29 +284,28 @@ admit(struct server *s, int fd, const struct sockaddr *sa,
 }
 
 /*
- * Start a child for the new connection fd, if admitted; the parent keeps
- * no copy of fd either way.
+ * Start a child for the connection fd from peer (ci: both ends, as the
+ * logs and the child see them), if admitted; the parent keeps no copy of
+ * fd either way.
  */
 static void
-serve_one(struct server *s, int fd, const struct sockaddr *sa,
-    socklen_t len)
+start_child(struct server *s, int fd, const struct sockaddr *peer,
+    const struct conninfo *ci)
 {
 	struct admission adm;
-	struct conninfo ci;
 	struct child c;
 
-	listener_conninfo(fd, sa, len, &ci);
 	now(&c.start);
-	if (admit(s, fd, sa, &ci, &c, &adm) == -1)
+	if (admit(s, fd, peer, ci, &c, &adm) == -1)
 		return;
-	c.pid = spawn_child(s->cfg, fd, &ci, &adm);
+	c.pid = spawn_child(s->cfg, fd, ci, &adm);
 	close(fd);
 	if (c.pid == -1) {
 		limits_release(&s->lim, &c.key, timespec_ns(&c.start));
-		spawn_failed(s, errno, ci.peer);
+		spawn_failed(s, errno, ci->peer);
 		return;
 	}
-	strlcpy(c.peer, ci.peer, sizeof(c.peer));
+	strlcpy(c.peer, ci->peer, sizeof(c.peer));
 	c.stage = CHILD_UNTIMED;
 	if (s->cfg->timeout > 0) {
 		c.stage = CHILD_RUNNING;
@@ -293,11 +315,107 @@ serve_one(struct server *s, int fd, const struct sockaddr *sa,
 	if (children_add(&s->kids, &c) == -1)
 		log_warn("child table: pid %ld untracked", (long)c.pid);
 	if (log_verbose())
-		log_info("connect %s pid %ld", ci.peer, (long)c.pid);
+		log_info("connect %s pid %ld", ci->peer, (long)c.pid);
 	if (children_count(&s->kids) == (size_t)s->cfg->max_children)
 		log_limited(&s->rl_full, LOG_NOTICE, "max-children %d "
 		    "reached: new connections wait in the backlog",
 		    s->cfg->max_children);
+}
+
+/* "proxy: closed PEER: why", rate-limited, and the connection closed. */
+static void
+proxy_drop(struct server *s, struct pending *e, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN], port[8];
+
+	listener_format((struct sockaddr *)&e->peer, e->peerlen, ip,
+	    sizeof(ip), port, sizeof(port));
+	log_limited(&s->rl_proxy, LOG_NOTICE, "proxy: closed %s%s%s:%s: %s",
+	    e->peer.ss_family == AF_INET6 ? "[" : "", ip,
+	    e->peer.ss_family == AF_INET6 ? "]" : "", port, why);
+	close(e->fd);
+	pending_remove(&s->pend, e);
+}
+
+/*
+ * A header is complete: the client is who it names.  Admission, the
+ * environment and the log lines use the header's addresses from here on.
+ */
+static void
+proxy_done(struct server *s, struct pending *e)
+{
+	struct conninfo ci;
+	const struct sockaddr *client;
+	int fd = e->fd;
+
+	listener_proxy_conninfo(fd, &e->hdr, (struct sockaddr *)&e->peer,
+	    e->peerlen, &ci);
+	client = e->hdr.local ? (struct sockaddr *)&e->peer :
+	    (struct sockaddr *)&e->hdr.src;
+	pending_remove(&s->pend, e);
+	start_child(s, fd, client, &ci);
+}
+
+/* Read what arrived for the connections waiting for a header. */
+static void
+handle_pending(struct server *s, const struct pollfd *pfd, size_t n)
+{
+	struct pending *e;
+	const char *why = "";
+	size_t k, i = 0;
+
+	for (k = 0; k < pending_slots(&s->pend) && i < n; k++) {
+		if ((e = pending_at(&s->pend, k))->fd == -1)
+			continue;
+		if (pfd[i++].revents == 0)
+			continue;
+		switch (pending_read(e, pfd[i - 1].revents, &why)) {
+		case PENDING_WAIT:
+			break;
+		case PENDING_DROP:
+			proxy_drop(s, e, why);
+			break;
+		case PENDING_DONE:
+			proxy_done(s, e);
+			break;
+		}
+	}
+}
+
+/* Connections whose header did not come in time, oldest first. */
+static void
+expire_pending(struct server *s)
+{
+	struct timespec t;
+	struct pending *e;
+	char why[64];
+
+	now(&t);
+	snprintf(why, sizeof(why), "no header within %ds",
+	    s->cfg->proxy_timeout);
+	while ((e = pending_expired(&s->pend, &t)) != NULL)
+		proxy_drop(s, e, why);
+}
+
+/*
+ * A new connection fd from peer: with --proxy-protocol it waits for its
+ * header first, else its child starts now.
+ */
+static void
+serve_one(struct server *s, int fd, const struct sockaddr *peer,
+    socklen_t len)
+{
+	struct conninfo ci;
+	struct timespec due;
+
+	if (s->cfg->proxy_protocol) {
+		deadline_in(&due, s->cfg->proxy_timeout);
+		if (pending_add(&s->pend, fd, peer, len, &due) == NULL)
+			close(fd);	/* cannot happen: accepting() checks */
+		return;
+	}
+	listener_conninfo(fd, peer, len, &ci);
+	start_child(s, fd, peer, &ci);
 }
 
 /*
@@ -376,6 +494,7 @@ static void
 begin_shutdown(struct server *s)
 {
 	s->stopping = 1;
+	notify_send("STOPPING=1");
 	listener_close_all(s->ls, s->nls);
 	log_info("shutting down: %zu children left, grace %ds",
 	    children_count(&s->kids), s->cfg->grace);
@@ -405,13 +524,25 @@ log_counters(struct server *s)
 	    log_dropped());
 }
 
+static void reload_rules(struct server *);
+
 /*
- * The SIGHUP action: reread the access rules.  The new rules take over
+ * The SIGHUP action: reread the access rules, between systemd's
+ * RELOADING=1 and READY=1.  The new rules take over
  * only when the whole file is good; on any error the old ones stay and
  * the error is logged.  Children already running are not touched.
  */
 static void
 reload(struct server *s)
+{
+	notify_reloading();
+	reload_rules(s);
+	notify_send("READY=1");
+}
+
+/* Reread the -a file, keeping the old rules on any error. */
+static void
+reload_rules(struct server *s)
 {
 	struct access_rules *rules;
 	char err[512];
@@ -524,6 +655,37 @@ handle_timeouts(struct server *s)
 }
 
 /*
+ * systemd's STATUS=: the children now and the connections so far, when
+ * they changed, at most once a STATUS_MS (the poll timeout brings the
+ * next one when it is due).
+ */
+static int status_changed(const struct server *);
+
+static void
+send_status(struct server *s)
+{
+	char msg[128];
+	struct timespec t;
+
+	if (!notify_enabled() || !status_changed(s))
+		return;
+	now(&t);
+	if (s->status_sent && timespec_elapsed(&t, &s->status_next) > 0)
+		return;
+	s->status_children = children_count(&s->kids);
+	s->status_accepted = s->count.accepted;
+	snprintf(msg, sizeof(msg), "STATUS=%zu children, %lu accepted, "
+	    "%lu refused", s->status_children, s->status_accepted,
+	    s->count.refused);
+	notify_send(msg);
+	s->status_sent = 1;
+	s->status_next = t;
+	s->status_next.tv_nsec += STATUS_MS * 1000000L;
+	s->status_next.tv_sec += s->status_next.tv_nsec / 1000000000L;
+	s->status_next.tv_nsec %= 1000000000L;
+}
+
+/*
  * Timers: the end of an accept pause or a --max-rate wait, child
  * timeouts, the grace period, the SIGKILL.
  */
@@ -537,6 +699,8 @@ handle_deadlines(struct server *s)
 	if (s->rate_paused && passed(&s->rate_until))
 		s->rate_paused = 0;
 	handle_timeouts(s);
+	expire_pending(s);
+	send_status(s);
 	n = children_count(&s->kids);
 	if (s->hup.pending && passed(&s->hup.next))
 		request(s, &s->hup, reload);
@@ -556,6 +720,15 @@ handle_deadlines(struct server *s)
 			log_warn("kill SIGKILL");
 		s->kill_sent = 1;
 	}
+}
+
+/* Whether STATUS= would say something new. */
+static int
+status_changed(const struct server *s)
+{
+	return !s->status_sent ||
+	    s->status_children != children_count(&s->kids) ||
+	    s->status_accepted != s->count.accepted;
 }
 
 /* Milliseconds until deadline, rounded up; 0 if it has passed. */
@@ -581,7 +754,7 @@ nearer(int t, const struct timespec *d)
 
 /* The poll timeout: the nearest pending deadline, or -1 for none. */
 static int
-poll_timeout(const struct server *s)
+poll_timeout(struct server *s)
 {
 	struct timespec due;
 	int t = -1;
@@ -592,6 +765,10 @@ poll_timeout(const struct server *s)
 		t = nearer(t, &s->rate_until);
 	if (children_next_due(&s->kids, &due))
 		t = nearer(t, &due);
+	if (pending_next_due(&s->pend, &due))
+		t = nearer(t, &due);
+	if (notify_enabled() && status_changed(s))
+		t = nearer(t, &s->status_next);
 	if (s->hup.pending)
 		t = nearer(t, &s->hup.next);
 	if (s->usr1.pending)
@@ -603,14 +780,22 @@ poll_timeout(const struct server *s)
 	return t;
 }
 
+/* Where build_pollset() put what, in the poll set. */
+struct pollset_map {
+	nfds_t	nls;		/* listeners, from 1 */
+	nfds_t	pend;		/* connections waiting for a header: first */
+	nfds_t	npend;		/* and how many */
+	nfds_t	logi;		/* the log's fd, or -1 */
+};
+
 /*
- * The pipe first, then the listeners if accepting (*nls of them), then
- * the log's fd while lines wait for it (at *logi, else -1).  Returns the
- * count.
+ * The pipe first, then the listeners if accepting, then the connections
+ * waiting for a PROXY header (oldest first), then the log's fd while
+ * lines wait for it.  Returns the count; m says where each part is.
  */
 static nfds_t
-build_pollset(const struct server *s, struct pollfd *pfd, nfds_t *nls,
-    nfds_t *logi)
+build_pollset(const struct server *s, struct pollfd *pfd,
+    struct pollset_map *m)
 {
 	nfds_t n = 0;
 	size_t i;
@@ -618,16 +803,23 @@ build_pollset(const struct server *s, struct pollfd *pfd, nfds_t *nls,
 
 	pfd[n].fd = selfpipe_fd();
 	pfd[n++].events = POLLIN;
-	*nls = 0;
+	m->nls = 0;
 	if (accepting(s))
 		for (i = 0; i < s->nls; i++) {
 			pfd[n].fd = s->ls[i].fd;
 			pfd[n++].events = POLLIN;
-			(*nls)++;
+			m->nls++;
 		}
-	*logi = (nfds_t)-1;
+	m->pend = n;
+	for (i = 0; i < pending_slots(&s->pend); i++)
+		if ((fd = pending_at(&s->pend, i)->fd) != -1) {
+			pfd[n].fd = fd;
+			pfd[n++].events = POLLIN | POLLRDHUP;
+		}
+	m->npend = n - m->pend;
+	m->logi = (nfds_t)-1;
 	if (log_queued() && (fd = log_pollfd()) != -1) {
-		*logi = n;
+		m->logi = n;
 		pfd[n].fd = fd;
 		pfd[n++].events = POLLOUT;
 	}
@@ -641,16 +833,18 @@ build_pollset(const struct server *s, struct pollfd *pfd, nfds_t *nls,
 int
 server_loop(struct server *s)
 {
-	struct pollfd pfd[2 + FORKD_MAX_SOCKETS];
+	struct pollfd *pfd = s->pfd;
+	struct pollset_map m;
 	unsigned char seen[SELFPIPE_NSIG];
 	char refused[128];
-	nfds_t n, i, nls, logi;
+	nfds_t n, i;
 
 	for (;;) {
 		handle_deadlines(s);
-		if (s->stopping && children_count(&s->kids) == 0)
+		if (s->stopping && children_count(&s->kids) == 0 &&
+		    pending_count(&s->pend) == 0)
 			break;
-		n = build_pollset(s, pfd, &nls, &logi);
+		n = build_pollset(s, pfd, &m);
 		if (poll(pfd, n, poll_timeout(s)) == -1) {
 			if (errno == EINTR)	/* a handler ran: normal */
 				continue;
@@ -665,9 +859,12 @@ server_loop(struct server *s)
 			}
 			handle_signals(s, seen);
 		}
-		if (logi != (nfds_t)-1 && pfd[logi].revents != 0)
+		if (m.logi != (nfds_t)-1 && pfd[m.logi].revents != 0)
 			log_flush();
-		for (i = 1; i <= nls && !s->stopping; i++)
+		/* Before accepting: accepts add to what waits. */
+		if (m.npend > 0)
+			handle_pending(s, pfd + m.pend, m.npend);
+		for (i = 1; i <= m.nls && !s->stopping; i++)
 			if (pfd[i].revents != 0)
 				accept_batch(s, &s->ls[i - 1]);
 	}

@@ -65,6 +65,9 @@ static char env_remote_port[sizeof("TCPREMOTEPORT=") + 8];
 static char env_remote_addr[sizeof("REMOTE_ADDR=") + INET6_ADDRSTRLEN];
 static char env_remote_port2[sizeof("REMOTE_PORT=") + 8];
 static char env_connnum[sizeof("TCPCONNNUM=") + 12];
+static char env_proxy_ip[sizeof("PROXYIP=") + INET6_ADDRSTRLEN];
+static char env_proxy_port[sizeof("PROXYPORT=") + 8];
+static int with_proxy;		/* --proxy-protocol: PROXYIP, PROXYPORT */
 
 /* Whether "NAME=value" names a variable forkd sets or drops, or rules set. */
 static int
@@ -97,7 +100,8 @@ build_environment(const struct access_rules *rules)
 
 	while (environ[n] != NULL)
 		n++;
-	env = reallocarray(NULL, ACCESS_MAX_ENV + NSET + n + 1, sizeof(char *));
+	env = reallocarray(NULL, ACCESS_MAX_ENV + NSET + 2 + n + 1,
+	    sizeof(char *));
 	if (env == NULL)
 		return -1;
 	env[k++] = (char *)"PROTO=TCP";
@@ -108,6 +112,10 @@ build_environment(const struct access_rules *rules)
 	env[k++] = env_remote_addr;
 	env[k++] = env_remote_port2;
 	env[k++] = env_connnum;
+	if (with_proxy) {
+		env[k++] = env_proxy_ip;
+		env[k++] = env_proxy_port;
+	}
 	for (i = 0; i < n; i++)
 		if (!is_reserved(environ[i], rules))
 			env[k++] = environ[i];
@@ -184,6 +192,7 @@ spawn_init(const struct config *cfg, char *err, size_t errlen)
 		service_set_idle_timeout(cfg->idle_timeout);
 		return 0;
 	}
+	with_proxy = cfg->proxy_protocol;
 	if (spawn_find_program(cfg->program[0], program_path,
 	    sizeof(program_path), err, errlen) == -1)
 		return EX_NOINPUT;
@@ -250,6 +259,12 @@ connection_env(const struct conninfo *ci, const struct admission *adm)
 	    ci->remote_port);
 	snprintf(env_connnum, sizeof(env_connnum), "TCPCONNNUM=%u",
 	    adm->conns);
+	if (with_proxy) {
+		set_value(env_proxy_ip, sizeof(env_proxy_ip), "PROXYIP",
+		    ci->proxy_ip);
+		set_value(env_proxy_port, sizeof(env_proxy_port), "PROXYPORT",
+		    ci->proxy_port);
+	}
 	return env;
 }
 

@@ -59,7 +59,7 @@ expect_exit 64 '^forkd: --backlog: "70000" is too .*\(1\.\.65535\)$' -B 70000 -l
 expect_exit 64 '^forkd: --grace: "3601" is too .*\(0\.\.3600\)$' -g 3601 -l "$H:0" -b echo
 expect_exit 64 '^forkd: unknown builtin "foo" \(echo, upper, discard, daytime, chargen, hello\)$' \
 	-l "$H:0" -b foo
-expect_exit 64 '^forkd: no listen address: give -l \[HOST\]:PORT$' -b echo
+expect_exit 64 '^forkd: no listen address: give -l \[HOST\]:PORT, or sockets by systemd socket activation$' -b echo
 expect_exit 64 '^forkd: --builtin given twice \("echo" and "upper"\)$' -l "$H:0" -b echo -b upper
 expect_exit 64 '^forkd: --child-stderr: "bogus" is not inherit, null or socket$' \
 	--child-stderr bogus -l "$H:0" /bin/cat

@@ -4,7 +4,7 @@
  * Run by forkd with the connection on fds 0 and 1, it writes to stdout
  * what a served program sees of its start-up state, then exits 0:
  *
- *	PROTO=TCP                     one line per UCSPI variable, or
+ *	PROTO=TCP                     one line per UCSPI (and systemd) variable, or
  *	TCPLOCALHOST unset            "NAME unset" when it is not set
  *	pid 4242 / ppid 4200          its own pid and its parent's
  *	fds 0 1 2                     every open fd (not the one used to list them)
@@ -26,7 +26,9 @@
 
 static const char *const report_vars[] = {
 	"PROTO", "TCPLOCALIP", "TCPLOCALPORT", "TCPREMOTEIP", "TCPREMOTEPORT",
-	"TCPLOCALHOST", "TCPREMOTEHOST", "TCPREMOTEINFO",
+	"TCPLOCALHOST", "TCPREMOTEHOST", "TCPREMOTEINFO", "REMOTE_ADDR",
+	"REMOTE_PORT", "TCPCONNNUM", "PROXYIP", "PROXYPORT", "LISTEN_FDS",
+	"LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
 };
 
 /* Print "fd-report: WHAT: strerror(errno)" on stderr and exit 1. */

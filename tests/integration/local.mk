@@ -24,7 +24,10 @@ INTEGRATION_TESTS = \
 	tests/integration/signal-state.sh \
 	tests/integration/admission.sh \
 	tests/integration/access.sh \
-	tests/integration/timeouts.sh
+	tests/integration/timeouts.sh \
+	tests/integration/activation.sh \
+	tests/integration/notify.sh \
+	tests/integration/privdrop.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)

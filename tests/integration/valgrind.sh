@@ -33,7 +33,7 @@ hold_open "$H" "$PORT" 1 && log_wait -t 30 $((N + 1)) 'connect .* pid '
 kill -KILL "$(log_lines 'connect ' | sed -n "$((N + 1))p" | awk '{ print $4 }')"
 check "a child killed with SIGKILL is reaped" log_wait -t 30 1 'reaped pid .* signal 9 '
 kill -USR1 "$FORKD_PID" && kill -HUP "$FORKD_PID"
-log_wait -t 30 1 'reload: nothing to reload'
+log_wait -t 30 1 'reload: no --access file; nothing to reread'
 hold_close
 stop_forkd 60
 check_eq "forkd exits 0 (valgrind's error exit would be 99)" "$FORKD_RC" 0

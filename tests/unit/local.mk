@@ -99,4 +99,12 @@ tests_unit_test_notify_SOURCES = tests/unit/test_notify.c tests/unit/check.h
 tests_unit_test_notify_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_notify_LDADD = $(UNIT_LDADD)
 
+# Connections waiting for a PROXY header: the ring, and reading headers
+# in pieces on real loopback connections (no spin, no byte too many).
+check_PROGRAMS += tests/unit/test_pending
+TESTS += tests/unit/test_pending
+tests_unit_test_pending_SOURCES = tests/unit/test_pending.c tests/unit/check.h
+tests_unit_test_pending_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pending_LDADD = $(UNIT_LDADD)
+
 endif
