@@ -76,7 +76,10 @@ hold_raise_nofile(long n)
 	}
 }
 
-/* Open one blocking TCP connection to the first address in AI that answers, from SRC if not NULL. */
+/*
+ * Open one blocking TCP connection to the first address in AI that
+ * answers, from the address SRC if not NULL.
+ */
 static int
 hold_connect(const struct addrinfo *ai, const struct addrinfo *src)
 {

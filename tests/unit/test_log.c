@@ -109,17 +109,7 @@ teardown(void **state)
 static int
 sink_bind(void)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, fx.path);
-	unlink(fx.path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(fd != -1);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	return fd;
+	return dgram_receiver(fx.path);
 }
 
 /* The receiver goes away: closed and its file removed. */

@@ -85,17 +85,7 @@ teardown(void **state)
 static int
 rx_path(void)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, fx.path);
-	unlink(fx.path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(fd != -1);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	return fd;
+	return dgram_receiver(fx.path);
 }
 
 /* A datagram receiver at the abstract name fx.name, its exact length. */
