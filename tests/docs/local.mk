@@ -1,2 +1,2 @@
-TESTS += tests/docs/docs.sh
-EXTRA_DIST += tests/docs/docs.sh
+TESTS += tests/docs/docs.sh tests/docs/units.sh
+EXTRA_DIST += tests/docs/docs.sh tests/docs/units.sh

@@ -27,7 +27,9 @@ INTEGRATION_TESTS = \
 	tests/integration/timeouts.sh \
 	tests/integration/activation.sh \
 	tests/integration/notify.sh \
-	tests/integration/privdrop.sh
+	tests/integration/privdrop.sh \
+	tests/integration/haproxy.sh \
+	tests/integration/reuseport.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
