@@ -364,6 +364,7 @@ struct server {
 	struct request		 usr1;
 	struct request		 hup;
 	struct limits		 lim;		/* address groups: -C, -R */
+	struct limits		*groups;	/* &lim when counted, or NULL */
 	struct access_rules	*rules;		/* -a, or NULL */
 	struct bucket		 max_bucket;	/* --max-rate */
 	int			 rate_paused;	/* its bucket is empty */

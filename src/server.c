@@ -96,6 +96,13 @@ server_init(struct server *s, const struct config *cfg, struct listener *ls,
 	for (i = 0; i < REFUSED_NREASONS; i++)
 		s->rl_refused[i].burst = REFUSED_LOG_BURST;
 	s->rl_proxy.burst = REFUSED_LOG_BURST;
+	/*
+	 * Address groups are counted for -C and -R, and for TCPCONNNUM in an
+	 * exec'd program's environment; a built-in without limits needs none
+	 * of it, and its parent then does no group work per connection.
+	 */
+	if (cfg->per_ip > 0 || cfg->rate.n > 0 || cfg->builtin == NULL)
+		s->groups = &s->lim;
 	if (cfg->proxy_protocol)
 		waiting = (size_t)cfg->max_children < PENDING_MAX ?
 		    (size_t)cfg->max_children : PENDING_MAX;
@@ -263,6 +270,9 @@ admit(struct server *s, int fd, const struct sockaddr *sa,
 	if (adm->rule != NULL && !adm->rule->allow)
 		return refuse(s, fd, REFUSED_ACCESS, ci->peer, "access %s:%u",
 		    access_name(s->rules), adm->rule->line);
+	adm->conns = 0;
+	if (s->groups == NULL)
+		return 0;
 	limits_key(sa, cfg->v4prefix, cfg->v6prefix, &c->key);
 	switch (limits_admit(&s->lim, &c->key, timespec_ns(&c->start),
 	    &adm->conns)) {
@@ -301,7 +311,9 @@ start_child(struct server *s, int fd, const struct sockaddr *peer,
 	c.pid = spawn_child(s->cfg, fd, ci, &adm);
 	close(fd);
 	if (c.pid == -1) {
-		limits_release(&s->lim, &c.key, timespec_ns(&c.start));
+		if (s->groups != NULL)
+			limits_release(s->groups, &c.key,
+			    timespec_ns(&c.start));
 		spawn_failed(s, errno, ci->peer);
 		return;
 	}
@@ -390,11 +402,14 @@ expire_pending(struct server *s)
 	struct pending *e;
 	char why[64];
 
+	if (pending_count(&s->pend) == 0)
+		return;
 	now(&t);
-	snprintf(why, sizeof(why), "no header within %ds",
-	    s->cfg->proxy_timeout);
-	while ((e = pending_expired(&s->pend, &t)) != NULL)
+	while ((e = pending_expired(&s->pend, &t)) != NULL) {
+		snprintf(why, sizeof(why), "no header within %ds",
+		    s->cfg->proxy_timeout);
 		proxy_drop(s, e, why);
+	}
 }
 
 /*
@@ -590,9 +605,7 @@ request(struct server *s, struct request *r, void (*act)(struct server *))
 	r->pending = 0;
 	act(s);
 	r->next = t;
-	r->next.tv_nsec += FORKD_REQUEST_MS * 1000000L;
-	r->next.tv_sec += r->next.tv_nsec / 1000000000L;
-	r->next.tv_nsec %= 1000000000L;
+	add_ns(&r->next, FORKD_REQUEST_MS * 1000000ull);
 }
 
 /*
@@ -604,7 +617,7 @@ request(struct server *s, struct request *r, void (*act)(struct server *))
 static void
 handle_signals(struct server *s, const unsigned char seen[SELFPIPE_NSIG])
 {
-	size_t reaped = children_reap(&s->kids, &s->lim);
+	size_t reaped = children_reap(&s->kids, s->groups);
 
 	s->count.reaped += reaped;
 	if (reaped > 0 && s->fork_paused)
@@ -632,6 +645,8 @@ handle_timeouts(struct server *s)
 	struct timespec t, due;
 	struct child *c;
 
+	if (!children_next_due(&s->kids, &due))
+		return;		/* no -t, or nothing timed: no clock read */
 	now(&t);
 	while ((c = children_due(&s->kids, &t)) != NULL) {
 		if (c->stage == CHILD_TERMINATING) {
@@ -680,9 +695,7 @@ send_status(struct server *s)
 	notify_send(msg);
 	s->status_sent = 1;
 	s->status_next = t;
-	s->status_next.tv_nsec += STATUS_MS * 1000000L;
-	s->status_next.tv_sec += s->status_next.tv_nsec / 1000000000L;
-	s->status_next.tv_nsec %= 1000000000L;
+	add_ns(&s->status_next, STATUS_MS * 1000000ull);
 }
 
 /*

@@ -275,6 +275,24 @@ dgram_receiver(const char *path)
 	return fd;
 }
 
+/*
+ * One datagram from fd into buf (NUL-terminated), waiting at most secs;
+ * its length, or -1 if none came.
+ */
+static inline ssize_t
+dgram_recv(int fd, char *buf, size_t cap, double secs)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, (int)(secs * 1000)) != 1)
+		return -1;
+	n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 #ifdef FORKD_H
 /* children_add() for a child with no deadline and no address group. */
 static inline int

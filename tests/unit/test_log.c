@@ -121,24 +121,6 @@ sink_remove(void)
 	assert_int_equal(unlink(fx.path), 0);
 }
 
-/*
- * One datagram from fd into buf (NUL-terminated), waiting at most secs;
- * its length, or -1 if none came.
- */
-static ssize_t
-sink_recv(int fd, char *buf, size_t cap, double secs)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&pfd, 1, (int)(secs * 1000)) != 1)
-		return -1;
-	n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* The syslog header glibc writes for pri at time t, pid forkd's. */
 static void
 header_at(char *buf, size_t len, int pri, time_t t)
@@ -177,7 +159,7 @@ expect_datagram(const char *name, int pri, const char *msg, time_t t0)
 {
 	char buf[4096];
 
-	if (sink_recv(fx.sink, buf, sizeof(buf), 5) < 0)
+	if (dgram_recv(fx.sink, buf, sizeof(buf), 5) < 0)
 		fail_msg("%s: no datagram", name);
 	check_datagram(name, buf, pri, msg, t0, time(NULL));
 }
@@ -735,7 +717,7 @@ test_syslog_gone_queued(void **state)
 	t0 = time(NULL);
 	for (i = 0, end = mono_now() + 5; n < 0 && mono_now() < end; i++) {
 		log_info("probe %d", i);
-		n = sink_recv(fx.sink, buf, sizeof(buf), 0.02);
+		n = dgram_recv(fx.sink, buf, sizeof(buf), 0.02);
 	}
 	if (n < 0)
 		fail_msg("no line within 5s of the receiver's return");
@@ -895,7 +877,7 @@ test_syslog_absent(void **state)
 	end = start + 5;
 	for (i = 0; n < 0 && mono_now() < end; i++) {
 		log_info("probe %d", i);
-		n = sink_recv(fx.sink, buf, sizeof(buf), 0.02);
+		n = dgram_recv(fx.sink, buf, sizeof(buf), 0.02);
 	}
 	if (n < 0)
 		fail_msg("no line within 5s of the receiver's return");
@@ -943,7 +925,7 @@ test_syslog_none_at_start(void **state)
 	fx.sink = sink_bind();
 	for (end = mono_now() + 5; n < 0 && mono_now() < end;) {
 		log_info("probe");
-		n = sink_recv(fx.sink, buf, sizeof(buf), 0.02);
+		n = dgram_recv(fx.sink, buf, sizeof(buf), 0.02);
 	}
 	if (n < 0)
 		fail_msg("no line within 5s of the receiver's appearance");
@@ -969,7 +951,7 @@ test_startup_pid(void **state)
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(sink_recv(fx.sink, buf, sizeof(buf), 5) > 0);
+	assert_true(dgram_recv(fx.sink, buf, sizeof(buf), 5) > 0);
 	snprintf(want, sizeof(want), " forkd[%ld]: from the child", (long)pid);
 	CHECK_SUBSTR("child's pid", buf, want);
 }
@@ -1259,7 +1241,7 @@ test_long_line(void **state)
 	fx.sink = sink_bind();
 	log_init(LOG_TO_SYSLOG, 0);
 	log_info("%s", big);
-	len = (size_t)sink_recv(fx.sink, buf, sizeof(buf), 5);
+	len = (size_t)dgram_recv(fx.sink, buf, sizeof(buf), 5);
 	assert_true(len > 1000 && len < PIPE_BUF);
 	assert_null(strchr(buf, '\n'));
 	assert_int_equal(buf[len - 1], 'x');
@@ -1285,7 +1267,7 @@ test_close(void **state)
 	assert_int_equal(count_open_fds(), before);
 	log_info("after close");
 	log_limited(&(struct ratelimit){ 0, 0, 0, 0 }, LOG_ERR, "limited");
-	assert_int_equal(sink_recv(fx.sink, buf, sizeof(buf), 0.1), -1);
+	assert_int_equal(dgram_recv(fx.sink, buf, sizeof(buf), 0.1), -1);
 	assert_int_equal(log_dropped(), 0);
 
 	assert_int_equal(pipe2(fx.p, O_CLOEXEC), 0);

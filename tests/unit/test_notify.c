@@ -106,31 +106,13 @@ rx_abstract(void)
 	return fd;
 }
 
-/*
- * One datagram from fd into buf (NUL-terminated), waiting at most secs;
- * its length, or -1 if none came.
- */
-static ssize_t
-rx_recv(int fd, char *buf, size_t cap, double secs)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&pfd, 1, (int)(secs * 1000)) != 1)
-		return -1;
-	n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* The next datagram must be exactly want. */
 static void
 expect(const char *name, const char *want)
 {
 	char buf[512];
 
-	if (rx_recv(fx.rx, buf, sizeof(buf), 5) < 0)
+	if (dgram_recv(fx.rx, buf, sizeof(buf), 5) < 0)
 		fail_msg("%s: no datagram, want \"%s\"", name, want);
 	CHECK_STR(name, buf, want);
 }
@@ -166,7 +148,7 @@ expect_reloading(const char *name)
 	unsigned long long usec, now;
 	char buf[512], *end;
 
-	if (rx_recv(fx.rx, buf, sizeof(buf), 5) < 0)
+	if (dgram_recv(fx.rx, buf, sizeof(buf), 5) < 0)
 		fail_msg("%s: no RELOADING datagram", name);
 	now = mono_usec();
 	if (strncmp(buf, "RELOADING=1\nMONOTONIC_USEC=", 27) != 0 ||
@@ -236,7 +218,7 @@ test_none(void **state)
 	assert_int_equal(count_open_fds(), before);
 	assert_int_equal(notify_send("READY=1"), 0);
 	assert_int_equal(notify_reloading(), 0);
-	assert_int_equal(rx_recv(fx.rx, buf, sizeof(buf), 0.2), -1);
+	assert_int_equal(dgram_recv(fx.rx, buf, sizeof(buf), 0.2), -1);
 	CHECK_STR("err", err, "");
 }
 
@@ -365,7 +347,7 @@ test_full(void **state)
 	}
 	alarm(30);
 	assert_true(sent > 0 && failed > 0);
-	assert_true(rx_recv(fx.rx, buf, sizeof(buf), 1) > 0);
+	assert_true(dgram_recv(fx.rx, buf, sizeof(buf), 1) > 0);
 	assert_int_equal(notify_send("READY=1"), 0);
 }
 
@@ -428,7 +410,7 @@ test_close(void **state)
 	assert_false(notify_enabled());
 	assert_int_equal(count_open_fds(), before);
 	assert_int_equal(notify_send("READY=1"), 0);
-	assert_int_equal(rx_recv(fx.rx, buf, sizeof(buf), 0.2), -1);
+	assert_int_equal(dgram_recv(fx.rx, buf, sizeof(buf), 0.2), -1);
 }
 
 int
