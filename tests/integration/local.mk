@@ -17,7 +17,6 @@ INTEGRATION_TESTS = \
 	tests/integration/sigchld-load.sh \
 	tests/integration/log-targets.sh \
 	tests/integration/faults.sh \
-	tests/integration/valgrind.sh \
 	tests/integration/log-stall.sh \
 	tests/integration/rsyslog.sh \
 	tests/integration/process-groups.sh \
@@ -32,7 +31,13 @@ INTEGRATION_TESTS = \
 	tests/integration/reuseport.sh
 
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+# memcheck and AddressSanitizer cannot share a process: a sanitizer build
+# skips the valgrind scenario (the plain build runs it).
+if !SANITIZE
+TESTS += tests/integration/valgrind.sh
+endif
+EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) \
+	tests/integration/valgrind.sh
 
 # Helpers the scripts run: a syslog receiver, a client holding N
 # connections, an exec-mode program reporting what it was given, and a

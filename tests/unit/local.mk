@@ -62,7 +62,7 @@ check_PROGRAMS += tests/unit/test_server
 TESTS += tests/unit/test_server
 tests_unit_test_server_SOURCES = tests/unit/test_server.c tests/unit/check.h
 tests_unit_test_server_CFLAGS = $(UNIT_WRAP_CFLAGS)
-tests_unit_test_server_LDFLAGS = \
+tests_unit_test_server_LDFLAGS = $(AM_LDFLAGS) \
 	-Wl,--wrap=accept4 -Wl,--wrap=fork -Wl,--wrap=poll
 tests_unit_test_server_LDADD = $(UNIT_LDADD)
 
@@ -80,7 +80,7 @@ check_PROGRAMS += tests/unit/test_log
 TESTS += tests/unit/test_log
 tests_unit_test_log_SOURCES = tests/unit/test_log.c tests/unit/check.h
 tests_unit_test_log_CFLAGS = $(UNIT_WRAP_CFLAGS)
-tests_unit_test_log_LDFLAGS = -Wl,--wrap=connect
+tests_unit_test_log_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=connect
 tests_unit_test_log_LDADD = $(UNIT_LDADD)
 
 # The PROXY protocol parser (pure): every field of v1 and v2, every
