@@ -1,0 +1,1 @@
+# tests/faults: the fault suite at scale (see each script).
