@@ -97,13 +97,21 @@ slot_clear(struct children *t, size_t h)
 static int
 grow(struct children *t)
 {
-	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i;
+	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i, size;
 	uint32_t *slot;
 	struct child *v;
+	void *mem;
 
-	slot = calloc(1, cap * 2 * sizeof(*slot) + cap * sizeof(*v));
-	if (slot == NULL)
+	/*
+	 * Page-aligned, hash first: with a few children the slots and the
+	 * live entries share one page, so a connection writes one page of
+	 * the table, not two (each page the parent writes after a fork is a
+	 * page fault).
+	 */
+	size = cap * 2 * sizeof(*slot) + cap * sizeof(*v);
+	if (posix_memalign(&mem, 4096, size) != 0)
 		return -1;
+	slot = memset(mem, 0, size);
 	v = (struct child *)(slot + cap * 2);
 	if (t->n > 0)
 		memcpy(v, t->v, t->n * sizeof(*v));

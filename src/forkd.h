@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -266,10 +267,18 @@ int		activation_take(struct listener *, size_t, size_t *, char *,
 
 /* selfpipe.c */
 #define SELFPIPE_NSIG	65
+
+/*
+ * The functions a forked built-in child runs between fork() and serving:
+ * placed together (the linker groups .text.hot.*), so that the child
+ * faults in one or two pages of forkd's code instead of one per file.
+ */
+#define FORKD_CHILD_PATH __attribute__((section(".text.hot.forkd_child")))
 int		selfpipe_open(void);
 int		selfpipe_fd(void);
 int		selfpipe_drain(unsigned char seen[SELFPIPE_NSIG]);
-int		selfpipe_child_reset(void);
+int		selfpipe_child_reset(int keep_sigpipe);
+void		selfpipe_keep_flags(volatile sig_atomic_t *);
 void		selfpipe_close(void);
 
 /* children.c */
@@ -342,12 +351,19 @@ struct request {
 	struct timespec	next;		/* not answered again before */
 	int		pending;	/* asked too soon: answer at next */
 };
+/*
+ * What the loop writes for every connection comes first: at the lowest
+ * addresses, next to the loop's frames below it on the same stack page
+ * (forkd.c), so that the parent writes one page of stack per fork.
+ */
 struct server {
+	/* The signal handler's flags (selfpipe_keep_flags). */
+	volatile sig_atomic_t	 sigflags[SELFPIPE_NSIG];
+	struct children		 kids;
+	struct counters		 count;
 	const struct config	*cfg;
 	struct listener		*ls;
 	size_t			 nls;
-	struct children		 kids;
-	struct counters		 count;
 	struct timespec		 paused_until;	/* accepts off until then */
 	int			 paused;
 	int			 fork_paused;	/* that pause: a fork failure */

@@ -34,8 +34,12 @@
 
 #include "forkd.h"
 
-/* A whole line, header and newline included; at most PIPE_BUF (atomic). */
-#define LOG_LINE_MAX	2048
+/*
+ * A whole line, header and newline included: RFC 3164's 1024 bytes, which
+ * is also under PIPE_BUF (atomic on a pipe).  No larger: the line is built
+ * on the stack, and the loop's stack is kept to one page (forkd.c).
+ */
+#define LOG_LINE_MAX	1024
 #define LOG_RETRY_SECS	1	/* connect() to an absent receiver this often */
 #define LOG_QUEUE_SIZE	65536	/* lines waiting for a slow receiver */
 

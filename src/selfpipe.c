@@ -16,7 +16,18 @@
 
 static int pipefd[2] = { -1, -1 };
 static sigset_t inherited_ignored;	/* SIG_IGN when forkd started */
-static volatile sig_atomic_t pending[SELFPIPE_NSIG];	/* set by the handler */
+static volatile sig_atomic_t own_flags[SELFPIPE_NSIG];
+static volatile sig_atomic_t *pending = own_flags;	/* set by the handler */
+
+/*
+ * What a new child resets, prepared at start: it only reads these, so
+ * it touches no libc sigset function and writes no page of forkd's data
+ * (each page a child writes or runs is a page fault).
+ */
+static struct sigaction child_default;	/* SIG_DFL, every signal masked */
+static sigset_t child_mask;		/* empty */
+static int child_signals[SELFPIPE_NSIG];	/* back to SIG_DFL */
+static int child_nsignals;
 
 /* The signals that travel the pipe. */
 static const int caught[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
@@ -38,7 +49,12 @@ selfpipe_handler(int signo)
 		pending[signo] = 1;
 	r = write(pipefd[1], &b, 1);
 	(void)r;
-	errno = saved;
+	/*
+	 * Restored only if the write changed it: errno's page, like every
+	 * page, costs a fault when first written after each fork.
+	 */
+	if (errno != saved)
+		errno = saved;
 }
 
 /* Install a disposition for signo with every signal blocked while it runs. */
@@ -71,6 +87,26 @@ note_ignored(void)
 			sigaddset(&inherited_ignored, signo);
 }
 
+/* The signals a child gives back to SIG_DFL: forkd's, and inherited SIG_IGN. */
+static void
+prepare_child_reset(void)
+{
+	size_t i;
+	int signo;
+
+	memset(&child_default, 0, sizeof(child_default));
+	child_default.sa_handler = SIG_DFL;
+	sigfillset(&child_default.sa_mask);
+	sigemptyset(&child_mask);
+	child_nsignals = 0;
+	for (i = 0; i < NCAUGHT; i++)
+		child_signals[child_nsignals++] = caught[i];
+	for (signo = 1; signo < SELFPIPE_NSIG; signo++)
+		if (sigismember(&inherited_ignored, signo) == 1 &&
+		    signo != SIGPIPE)
+			child_signals[child_nsignals++] = signo;
+}
+
 /*
  * Create the pipe (both ends non-blocking and close-on-exec), install the
  * handlers, ignore SIGPIPE, and unblock the signals forkd handles: a
@@ -84,6 +120,7 @@ selfpipe_open(void)
 	size_t i;
 
 	note_ignored();
+	prepare_child_reset();
 	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
 	sigemptyset(&handled);
@@ -149,36 +186,60 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 
 /*
  * In a new child, with every signal still blocked: default dispositions
- * (SIG_IGN survives exec: SIGPIPE's and any forkd inherited), the pipe
- * closed, an empty mask.  After this no forkd handler can run in the child.
+ * (SIG_IGN survives exec: any forkd inherited, and SIGPIPE's unless
+ * keep_sigpipe), the pipe closed, an empty mask.  After this no forkd
+ * handler can run in the child.  Its path between fork and serving is
+ * kept on few pages (FORKD_CHILD_PATH) and writes none of forkd's data.
+ * Page-aligned: selfpipe.o comes first of the objects in that section,
+ * so the whole path (under 4 KiB) starts a page and stays on it.
  */
-int
-selfpipe_child_reset(void)
+FORKD_CHILD_PATH __attribute__((aligned(4096))) int
+selfpipe_child_reset(int keep_sigpipe)
 {
-	sigset_t none;
-	size_t i;
-	int rc = 0, signo;
+	int i, rc = 0;
 
-	for (i = 0; i < NCAUGHT; i++)
-		if (set_handler(caught[i], SIG_DFL) == -1)
+	for (i = 0; i < child_nsignals; i++)
+		if (sigaction(child_signals[i], &child_default, NULL) == -1)
 			rc = -1;
-	for (signo = 1; signo < SELFPIPE_NSIG; signo++)
-		if (sigismember(&inherited_ignored, signo) == 1 &&
-		    set_handler(signo, SIG_DFL) == -1)
-			rc = -1;
-	if (set_handler(SIGPIPE, SIG_DFL) == -1)
+	if (!keep_sigpipe && sigaction(SIGPIPE, &child_default, NULL) == -1)
 		rc = -1;
-	selfpipe_close();
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+	close(pipefd[0]);
+	close(pipefd[1]);
+	if (sigprocmask(SIG_SETMASK, &child_mask, NULL) == -1)
 		rc = -1;
 	return rc;
 }
 
-/* Close both ends (child side, or when the server is done). */
+/*
+ * Keep the flags in flags[SELFPIPE_NSIG] from the next selfpipe_open()
+ * on: the server keeps them in its own state, on the stack page its loop
+ * writes for every connection anyway, so that a signal costs the parent
+ * no page fault of its own after each fork.  selfpipe_close() blocks the
+ * signals before it lets go of them.
+ */
+void
+selfpipe_keep_flags(volatile sig_atomic_t *flags)
+{
+	pending = flags;
+}
+
+/*
+ * Close both ends when the server is done.  The caught signals are
+ * blocked first (a pending one is simply never handled: forkd is
+ * exiting, and the next selfpipe_open() unblocks them), so that no
+ * handler writes a flag once their storage is gone.
+ */
 void
 selfpipe_close(void)
 {
+	sigset_t handled;
+	size_t i;
+
+	sigemptyset(&handled);
+	for (i = 0; i < NCAUGHT; i++)
+		sigaddset(&handled, caught[i]);
+	sigprocmask(SIG_BLOCK, &handled, NULL);
+	pending = own_flags;
 	if (pipefd[0] != -1)
 		close(pipefd[0]);
 	if (pipefd[1] != -1)

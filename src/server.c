@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -81,13 +82,19 @@ server_init(struct server *s, const struct config *cfg, struct listener *ls,
 		.rate = cfg->rate,
 		.v4prefix = cfg->v4prefix,
 		.v6prefix = cfg->v6prefix,
-		/* A hash key no client can guess, so none can aim collisions. */
-		.seed = (uint64_t)arc4random() << 32 | arc4random(),
 	};
 	size_t i;
 
 	size_t waiting = 0;
 
+	/*
+	 * A hash key no client can guess, so none can aim collisions.  From
+	 * getrandom(2), not libbsd's arc4random(3): that one registers a
+	 * fork handler which every child would then run, two page faults
+	 * each (a page of libbsd's code and one of its data).
+	 */
+	if (getrandom(&lc.seed, sizeof(lc.seed), 0) != (ssize_t)sizeof(lc.seed))
+		lc.seed = (uint64_t)arc4random() << 32 | arc4random();
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->ls = ls;

@@ -42,7 +42,7 @@ service_set_idle_timeout(int secs)
  * With --idle-timeout, wait until fd is ready for events; -1 with errno
  * ETIMEDOUT when nothing happened for that long.
  */
-static int
+FORKD_CHILD_PATH static int
 wait_ready(int fd, short events)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
@@ -59,7 +59,7 @@ wait_ready(int fd, short events)
 }
 
 /* Write all of buf; 0, or -1 with errno (EPIPE when the client left). */
-static int
+FORKD_CHILD_PATH static int
 write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t w;
@@ -79,7 +79,7 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 /* Read some bytes, retrying EINTR; as read(2), or -1/ETIMEDOUT when idle. */
-static ssize_t
+FORKD_CHILD_PATH static ssize_t
 read_some(int fd, char *buf, size_t len)
 {
 	ssize_t r;
@@ -99,7 +99,7 @@ read_some(int fd, char *buf, size_t len)
 #define SERVICE_IDLE_STATUS	124
 
 /* Exit status for an I/O error: the peer leaving is not a failure. */
-static int
+FORKD_CHILD_PATH static int
 io_status(void)
 {
 	if (errno == ETIMEDOUT)
@@ -108,7 +108,7 @@ io_status(void)
 }
 
 /* Copy in to out until EOF, upper-casing ASCII letters if upper is set. */
-static int
+FORKD_CHILD_PATH static int
 copy_stream(int in, int out, int upper)
 {
 	char buf[SERVICE_BUFSIZE];
@@ -125,21 +125,21 @@ copy_stream(int in, int out, int upper)
 }
 
 /* RFC 862: send back what comes in. */
-static int
+FORKD_CHILD_PATH static int
 service_echo(int in, int out)
 {
 	return copy_stream(in, out, 0);
 }
 
 /* echo, upper-cased: shows the service, not the client, answered. */
-static int
+FORKD_CHILD_PATH static int
 service_upper(int in, int out)
 {
 	return copy_stream(in, out, 1);
 }
 
 /* RFC 863: read and throw away until the client closes. */
-static int
+FORKD_CHILD_PATH static int
 service_discard(int in, int out)
 {
 	char buf[SERVICE_BUFSIZE];
@@ -152,7 +152,7 @@ service_discard(int in, int out)
 }
 
 /* RFC 867: one line with the date and time, then close. */
-static int
+FORKD_CHILD_PATH static int
 service_daytime(int in, int out)
 {
 	char line[128];
@@ -168,7 +168,7 @@ service_daytime(int in, int out)
 }
 
 /* RFC 864: 72-character lines of rotating printable ASCII, until closed. */
-static int
+FORKD_CHILD_PATH static int
 service_chargen(int in, int out)
 {
 	char line[74];
@@ -187,7 +187,7 @@ service_chargen(int in, int out)
 }
 
 /* Whether c may appear in an HTTP token (a method, a header name). */
-static int
+FORKD_CHILD_PATH static int
 is_tchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -196,7 +196,7 @@ is_tchar(unsigned char c)
 }
 
 /* How many bytes of s[0..len) are token characters. */
-static size_t
+FORKD_CHILD_PATH static size_t
 token_len(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -211,7 +211,7 @@ token_len(const char *s, size_t len)
  * one space each, a target of visible characters.  *head says if the
  * method is HEAD.
  */
-static int
+FORKD_CHILD_PATH static int
 request_line_ok(const char *s, size_t len, int *head)
 {
 	size_t m, t;
@@ -234,7 +234,7 @@ request_line_ok(const char *s, size_t len, int *head)
  * visible characters, spaces, tabs and bytes over 127.  A line that
  * starts with a space or tab (obs-fold) has an empty name: malformed.
  */
-static int
+FORKD_CHILD_PATH static int
 header_line_ok(const char *s, size_t len)
 {
 	size_t i, n;
@@ -256,7 +256,7 @@ header_line_ok(const char *s, size_t len)
  * Lines end in CRLF or LF; blank lines before the request line are
  * skipped, as RFC 9112 asks.
  */
-enum hello_head
+FORKD_CHILD_PATH enum hello_head
 service_hello_parse(const char *buf, size_t len)
 {
 	const char *line = buf, *end = buf + len, *nl;
@@ -289,7 +289,7 @@ service_hello_parse(const char *buf, size_t len)
  * the blank line gets the body, as long as nothing malformed came first:
  * "GET /" and a close is still a health check.
  */
-static enum hello_head
+FORKD_CHILD_PATH static enum hello_head
 read_request_head(int in)
 {
 	char buf[HELLO_HEAD_MAX];
@@ -314,7 +314,7 @@ read_request_head(int in)
  * Wait briefly for the client to close, so that unread request bytes do
  * not turn our close into a reset that could destroy the reply.
  */
-static void
+FORKD_CHILD_PATH static void
 linger(int in)
 {
 	struct pollfd pfd = { .fd = in, .events = POLLIN };
@@ -332,7 +332,7 @@ linger(int in)
  * A minimal HTTP/1.0 answer, for ab, curl and health checks: the body to
  * GET and the rest, headers only to HEAD, 400 to a malformed head.
  */
-static int
+FORKD_CHILD_PATH static int
 service_hello(int in, int out)
 {
 	static const char ok[] =

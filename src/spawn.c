@@ -295,7 +295,7 @@ spawn_program(const struct config *cfg, int conn, const struct conninfo *ci,
 }
 
 /* Put the connection on fd 0 and 1; fds 0-2 are always open, so conn > 2. */
-static int
+FORKD_CHILD_PATH static int
 child_stdio(int conn)
 {
 	if (dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
@@ -311,12 +311,14 @@ child_stdio(int conn)
  * closes the listeners and anything else of forkd's: the built-in path
  * never execs, so close-on-exec alone would leave them open.
  */
-static void
+FORKD_CHILD_PATH __attribute__((noinline)) static void
 child_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 {
-	const struct service *svc;
-
-	if (setsid() == -1 || selfpipe_child_reset() == -1)
+	/*
+	 * SIGPIPE stays ignored (as forkd has it): a client that leaves
+	 * must end write() with EPIPE, not kill the child.
+	 */
+	if (setsid() == -1 || selfpipe_child_reset(1) == -1)
 		_exit(126);
 	if (child_stdio(conn) == -1)
 		_exit(126);
@@ -324,14 +326,14 @@ child_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 	 * The pidfile's and the log's fds go with the rest: no free() and no
 	 * write to their state here, since every page a child writes is a
 	 * page fault (it never logs, and never removes the parent's pidfile).
+	 * close_range is the one syscall closefrom(3) would make, without
+	 * the pages of libbsd's code it would fault in first.
 	 */
-	closefrom(3);
+	if (close_range(3, ~0U, 0) == -1)
+		closefrom(3);
 	if (cfg->title)
 		setproctitle("%s %s", cfg->builtin, ci->peer);
-	svc = builtin_service;
-	/* A client that leaves must end write() with EPIPE, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-	_exit(svc->serve(0, 1));
+	_exit(builtin_service->serve(0, 1));
 }
 
 /*
@@ -352,9 +354,13 @@ spawn_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 	pid = fork();
 	if (pid == 0)
 		child_builtin(cfg, conn, ci);
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
+	/* errno only when fork failed: a write to it is a page fault after fork. */
+	if (pid == -1) {
+		saved = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		errno = saved;
+	} else
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 

@@ -380,8 +380,10 @@ test_coalesced_sigchld(void **state)
 #define BAD_RC		0x01	/* selfpipe_child_reset() returned -1 */
 #define BAD_DISP	0x02	/* a disposition is not SIG_DFL */
 #define BAD_MASK	0x04	/* a signal is still blocked */
-#define BAD_FD		0x08	/* selfpipe_fd() is not -1 */
+#define BAD_PIPE	0x08	/* SIGPIPE not as keep_sigpipe asked */
 #define BAD_OPEN	0x10	/* a pipe end is still open */
+
+static void child_reset_in_child(int keep_sigpipe);
 
 /*
  * Proves selfpipe_child_reset() in a forked child (entered, like
@@ -392,15 +394,32 @@ test_coalesced_sigchld(void **state)
 static void
 test_child_reset(void **state)
 {
+	(void)state;
+	child_reset_in_child(0);
+}
+
+/*
+ * The built-ins' reset: the same, but SIGPIPE stays ignored (as forkd
+ * has it), so that a client leaving ends a write with EPIPE.
+ */
+static void
+test_child_reset_keep_sigpipe(void **state)
+{
+	(void)state;
+	child_reset_in_child(1);
+}
+
+static void
+child_reset_in_child(int keep_sigpipe)
+{
 	static const int reset[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
-	    SIGUSR1, SIGPIPE };
+	    SIGUSR1 };
 	sigset_t all, old, cur;
 	struct sigaction sa;
 	int ends[4], nends, status, bits, s;
 	size_t i;
 	pid_t pid;
 
-	(void)state;
 	nends = pipe_ends(selfpipe_fd(), ends, 4);
 	assert_int_equal(nends, 2);
 	sigfillset(&all);
@@ -409,19 +428,20 @@ test_child_reset(void **state)
 	assert_true(pid != -1);
 	if (pid == 0) {
 		bits = 0;
-		if (selfpipe_child_reset() == -1)
+		if (selfpipe_child_reset(keep_sigpipe) == -1)
 			bits |= BAD_RC;
 		for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
 			if (sigaction(reset[i], NULL, &sa) == -1 ||
 			    sa.sa_handler != SIG_DFL)
 				bits |= BAD_DISP;
+		if (sigaction(SIGPIPE, NULL, &sa) == -1 ||
+		    sa.sa_handler != (keep_sigpipe ? SIG_IGN : SIG_DFL))
+			bits |= BAD_PIPE;
 		if (sigprocmask(SIG_BLOCK, NULL, &cur) == -1)
 			bits |= BAD_MASK;
 		for (s = 1; s < NSIG; s++)
 			if (sigismember(&cur, s) == 1)
 				bits |= BAD_MASK;
-		if (selfpipe_fd() != -1)
-			bits |= BAD_FD;
 		if (fd_is_open(ends[0]) || fd_is_open(ends[1]))
 			bits |= BAD_OPEN;
 		_exit(bits);
@@ -435,7 +455,7 @@ test_child_reset(void **state)
 		    bits & BAD_RC ? " reset returned -1;" : "",
 		    bits & BAD_DISP ? " a disposition is not SIG_DFL;" : "",
 		    bits & BAD_MASK ? " the mask is not empty;" : "",
-		    bits & BAD_FD ? " selfpipe_fd() is not -1;" : "",
+		    bits & BAD_PIPE ? " SIGPIPE is not as asked;" : "",
 		    bits & BAD_OPEN ? " a pipe end is still open;" : "");
 	/* the parent's own pipe is untouched */
 	assert_true(fd_is_open(ends[0]) && fd_is_open(ends[1]));
@@ -486,7 +506,7 @@ test_child_reset_inherited(void **state)
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
-		if (selfpipe_child_reset() == -1)
+		if (selfpipe_child_reset(0) == -1)
 			_exit(1);
 		if (sigaction(SIGQUIT, NULL, &sa) == -1 ||
 		    sa.sa_handler != SIG_DFL)
@@ -544,6 +564,8 @@ main(void)
 		    setup_ignored, teardown_ignored),
 		cmocka_unit_test_setup_teardown(test_child_reset, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_child_reset_keep_sigpipe,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close, setup, teardown),
 	};
 
