@@ -252,6 +252,8 @@ int		listener_open_all(const struct config *, struct listener *,
 void		listener_close_all(struct listener *, size_t);
 int		listener_format(const struct sockaddr *, socklen_t, char *,
 		    size_t, char *, size_t);
+int		listener_peerinfo(const struct sockaddr *, socklen_t,
+		    struct conninfo *);
 int		listener_conninfo(int, const struct sockaddr *, socklen_t,
 		    struct conninfo *);
 int		listener_port(const char *, int *, const char **);

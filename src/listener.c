@@ -188,6 +188,28 @@ join_name(int family, const char *ip, const char *port, char *buf,
 		snprintf(buf, len, "%s:%s", ip, port);
 }
 
+/*
+ * Fill ci with the remote end only, the local end left empty: what a
+ * built-in needs (its child reads no environment), without the
+ * getsockname(2) call per connection.
+ */
+int
+listener_peerinfo(const struct sockaddr *peer, socklen_t peerlen,
+    struct conninfo *ci)
+{
+	int rc = 0;
+
+	ci->proxy_ip[0] = ci->proxy_port[0] = '\0';
+	ci->local_ip[0] = ci->local_port[0] = '\0';
+	if (listener_format(peer, peerlen, ci->remote_ip,
+	    sizeof(ci->remote_ip), ci->remote_port,
+	    sizeof(ci->remote_port)) == -1)
+		rc = -1;
+	join_name(peer->sa_family, ci->remote_ip, ci->remote_port, ci->peer,
+	    sizeof(ci->peer));
+	return rc;
+}
+
 /* Fill ci with both ends of the accepted connection fd. */
 int
 listener_conninfo(int fd, const struct sockaddr *peer, socklen_t peerlen,
@@ -195,15 +217,9 @@ listener_conninfo(int fd, const struct sockaddr *peer, socklen_t peerlen,
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	int rc = 0;
+	int rc;
 
-	ci->proxy_ip[0] = ci->proxy_port[0] = '\0';
-	if (listener_format(peer, peerlen, ci->remote_ip,
-	    sizeof(ci->remote_ip), ci->remote_port,
-	    sizeof(ci->remote_port)) == -1)
-		rc = -1;
-	join_name(peer->sa_family, ci->remote_ip, ci->remote_port, ci->peer,
-	    sizeof(ci->peer));
+	rc = listener_peerinfo(peer, peerlen, ci);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
 	    listener_format((struct sockaddr *)&ss, len, ci->local_ip,
 	    sizeof(ci->local_ip), ci->local_port,

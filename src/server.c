@@ -436,7 +436,10 @@ serve_one(struct server *s, int fd, const struct sockaddr *peer,
 			close(fd);	/* cannot happen: accepting() checks */
 		return;
 	}
-	listener_conninfo(fd, peer, len, &ci);
+	if (s->cfg->builtin != NULL)
+		listener_peerinfo(peer, len, &ci);
+	else
+		listener_conninfo(fd, peer, len, &ci);
 	start_child(s, fd, peer, &ci);
 }
 
