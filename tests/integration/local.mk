@@ -16,8 +16,6 @@ INTEGRATION_TESTS = \
 	tests/integration/ipv6.sh \
 	tests/integration/sigchld-load.sh \
 	tests/integration/log-targets.sh \
-	tests/integration/faults.sh \
-	tests/integration/log-stall.sh \
 	tests/integration/rsyslog.sh \
 	tests/integration/process-groups.sh \
 	tests/integration/signal-state.sh \

@@ -9,7 +9,7 @@ set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-plan 16
+plan 18
 clients=()
 H=127.0.0.1
 
@@ -97,6 +97,16 @@ wait_for -t 10 failures_reach 3
 during=$(fork_failures)
 diag "fork failures with 20 clients knocking: $during"
 check "backing off: few of the 20 are dropped (fork failures $during <= 10)" [ "$during" -le 10 ]
+# The fault's window, with the clients still knocking: a loop retrying
+# fork would burn ~100 ticks a second; a paused one wakes once a second.
+c0=$(cpu_ticks "$FORKD_PID")
+sleep 2
+c1=$(cpu_ticks "$FORKD_PID")
+check "fork failing: forkd does not spin (cpu $((c1 - c0)) ticks in 2 s, under 10%)" \
+	test $((c1 - c0)) -lt 20
+lines=$(log_count 'fork failed: ') now_failed=$(fork_failures)
+check "fork failure lines are bounded ($lines lines for $now_failed failures)" \
+	test "$lines" -le "$now_failed"
 as_uid prlimit --pid "$FORKD_PID" --nproc=100: || bail "prlimit --nproc=100 failed"
 wait "${clients[@]}"
 served=0
