@@ -4,7 +4,7 @@
 set -u
 : "${abs_top_srcdir:?set by make check}"
 cd "$abs_top_srcdir" || exit 1
-scripts=(dev .ci/run bench/run bench/compare bench/with-rsyslog tests/*/*.sh)
+scripts=(dev .ci/run bench/run bench/compare bench/soak bench/with-rsyslog tests/*/*.sh)
 echo "1..${#scripts[@]}"
 n=0
 for f in "${scripts[@]}"; do
