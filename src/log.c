@@ -70,6 +70,7 @@ static struct timespec next_connect;	/* after a failed connect: not before */
 static long log_pid;
 static unsigned long dropped_total;
 static unsigned long dropped_pending;	/* not yet reported in the log */
+static int count_waits;		/* the count's own write met a full receiver */
 
 /*
  * The queue: records of a 2-byte length and the line's bytes (with its
@@ -455,14 +456,17 @@ log_pollfd(void)
 }
 
 /*
- * Whether lines wait in the queue: then the loop polls log_pollfd().  A
- * count of lost lines alone is not polled for (a reader gone for good
- * would poll as ready forever): it goes out before the next line.
+ * Whether lines wait in the queue, or the count of lost lines waits for a
+ * receiver that is merely behind (EAGAIN): then the loop polls
+ * log_pollfd(), so the count goes out as soon as the receiver takes it,
+ * even if nothing else is ever logged.  A count whose write failed
+ * otherwise is not polled for (a reader gone for good could poll as ready
+ * for ever): it goes out before the next line.
  */
 int
 log_queued(void)
 {
-	return q_head < q_tail;
+	return q_head < q_tail || count_waits;
 }
 
 /*
@@ -541,8 +545,13 @@ log_flush(void)
 		q_head += 2 + body;
 	}
 	q_head = q_tail = 0;
-	if (dropped_pending > 0 && write_dropped(dropped_pending) == 0)
-		dropped_pending = 0;
+	count_waits = 0;
+	if (dropped_pending > 0) {
+		if (write_dropped(dropped_pending) == 0)
+			dropped_pending = 0;
+		else
+			count_waits = write_later(errno);
+	}
 	errno = saved;
 }
 
