@@ -50,17 +50,19 @@ for t in "${targets[@]}"; do
 	rc=$?
 	# libFuzzer's last status line: "#N DONE cov: C ft: F ... exec/s: E".
 	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$dir/$t.log" | tail -n 1)
-	if [ "$rc" -eq 0 ] && [ -n "$done_line" ]; then
-		ok "fuzz_$t: ${secs} s, no crash, leak or timeout"
-	else
-		not_ok "fuzz_$t: exit $rc"
-		show_failure "$dir/$t.log" "$t"
-	fi
 	runs=$(sed -nE 's/^#([0-9]+)[[:space:]]+DONE.*/\1/p' <<<"$done_line")
 	cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$done_line")
 	ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$done_line")
 	eps=$(sed -nE 's/.* exec\/s: ([0-9]+).*/\1/p' <<<"$done_line")
-	echo "# fuzz_$t: ${runs:-?} runs, exec/s ${eps:-?}, cov ${cov:-?}, ft ${ft:-?}, corpus $(find "$dir/corpus-$t" -type f | wc -l) new inputs"
+	# The figures go in the line itself, so ./dev test's summary shows them.
+	figures="${runs:-?} runs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}"
+	if [ "$rc" -eq 0 ] && [ -n "$done_line" ]; then
+		ok "fuzz_$t: ${secs} s, no crash, leak or timeout ($figures)"
+	else
+		not_ok "fuzz_$t: exit $rc ($figures)"
+		show_failure "$dir/$t.log" "$t"
+	fi
+	echo "# fuzz_$t: $(find "$dir/corpus-$t" -type f | wc -l) new inputs in its corpus"
 done
 
 for t in "${targets[@]}"; do
