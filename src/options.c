@@ -279,8 +279,9 @@ apply_admission(int c, const char *arg, struct config *cfg, char *err,
 
 	switch (c) {
 	case 'C':
-		rc = parse_number("per-ip", arg, 1, 65535, &v, err, errlen);
-		cfg->per_ip = (unsigned)v;
+		if ((rc = parse_number("per-ip", arg, 1, 65535, &v, err,
+		    errlen)) == 0)
+			cfg->per_ip = (unsigned)v;
 		break;
 	case OPT_IPV4_PREFIX:
 		rc = parse_number("ipv4-prefix", arg, 0, 32, &cfg->v4prefix,

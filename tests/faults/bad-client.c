@@ -207,6 +207,7 @@ main(int argc, char *argv[])
 			if (bad_reset(ai) == -1)
 				bad_die("connect");
 		printf("reset %ld\n", n);
+		freeaddrinfo(ai);
 		return 0;
 	}
 	if (strcmp(mode, "halfclose") == 0) {
@@ -214,6 +215,7 @@ main(int argc, char *argv[])
 			if (bad_halfclose(ai, i) == 0)
 				good++;
 		printf("ok %ld failed %ld\n", good, n - good);
+		freeaddrinfo(ai);	/* LeakSanitizer checks the helpers too */
 		return good == n ? 0 : 1;
 	}
 	if (strcmp(mode, "noread") == 0) {
@@ -226,5 +228,6 @@ main(int argc, char *argv[])
 			pause();	/* SIGTERM ends it */
 	}
 	fprintf(stderr, "bad-client: unknown mode \"%s\"\n", mode);
+	freeaddrinfo(ai);
 	return 1;
 }
