@@ -1,6 +1,7 @@
 #!/bin/bash
 # Fuzz every parser for a bounded time: each libFuzzer target of
-# tests/fuzz runs FUZZ_SECONDS (default 20) from its committed seeds (new
+# tests/fuzz runs FUZZ_SECONDS (default 20) from its committed seeds and
+# dictionary (new
 # inputs go to a scratch corpus: the source tree may be read-only), under
 # AddressSanitizer and UndefinedBehaviorSanitizer with leak detection;
 # any crash, leak, timeout or failed check fails its line, which then
@@ -44,8 +45,10 @@ echo "1..$((${#targets[@]} + regressions))"
 for t in "${targets[@]}"; do
 	bin=$build/tests/fuzz/fuzz_$t
 	mkdir -p "$dir/corpus-$t"
+	dict=()
+	[ -f "$src/tests/fuzz/dict/$t.dict" ] && dict=("-dict=$src/tests/fuzz/dict/$t.dict")
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$dir/$t-" \
+		-print_final_stats=1 -artifact_prefix="$dir/$t-" "${dict[@]}" \
 		"$dir/corpus-$t" "$src/tests/fuzz/seeds/$t" >"$dir/$t.log" 2>&1
 	rc=$?
 	# libFuzzer's last status line: "#N DONE cov: C ft: F ... exec/s: E".

@@ -1,40 +1,70 @@
 /*
- * libFuzzer target: the hello built-in's request head
- * (service_hello_parse), on exactly the input's bytes: it must classify
- * any bytes as incomplete, GET, HEAD or bad, and a verdict reached on
- * the input less its last byte must be the whole input's too.
+ * service_hello_parse(): the input is what the hello built-in has read
+ * of a request so far, in a heap buffer of exactly its size (no NUL
+ * after it).  read_request_head() calls it again each time more bytes
+ * come, so the answer for n - 1 bytes must decide the answer for n:
+ * INCOMPLETE may become anything, every other answer stays.  It never
+ * says IDLE (only the read does); GET and HEAD need a request line that
+ * says so (after any blank lines) and no NUL byte before a blank line.
  */
 #include "config.h"
 
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "forkd.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Bytes of buf[0..n) before the first blank line ("\n\n", "\n\r\n"). */
+static size_t
+before_blank(const char *buf, size_t n)
+{
+	const char *a = memmem(buf, n, "\n\n", 2);
+	const char *b = memmem(buf, n, "\n\r\n", 3);
+
+	if (a == NULL || (b != NULL && b < a))
+		a = b;
+	return a == NULL ? n : (size_t)(a - buf);
+}
+
+/* Bytes of blank lines ("\n", "\r\n") at the start of buf[0..n). */
+static size_t
+leading_blanks(const char *buf, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		if (i < n && buf[i] == '\n')
+			i++;
+		else if (i + 1 < n && buf[i] == '\r' && buf[i + 1] == '\n')
+			i += 2;
+		else
+			return i;
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	enum hello_head whole, piece;
-	char *copy;
+	char *buf = fuzz_dup(data, size), *less;
+	enum hello_head h, hl;
+	size_t at;
 
-	if ((copy = malloc(size > 0 ? size : 1)) == NULL)
-		abort();
-	memcpy(copy, data, size);
-	whole = service_hello_parse(copy, size);
-	if (whole != HELLO_INCOMPLETE && whole != HELLO_GET &&
-	    whole != HELLO_HEAD && whole != HELLO_BAD)
-		abort();
-	/* The first piece's final verdict is the whole's: more bytes never
-	 * turn a decided head into another answer. */
-	if (size > 0) {
-		piece = service_hello_parse(copy, size - 1);
-		if (piece != HELLO_INCOMPLETE && piece != whole)
-			abort();
+	h = service_hello_parse(buf, size);
+	FUZZ_CHECK(h == HELLO_INCOMPLETE || h == HELLO_GET ||
+	    h == HELLO_HEAD || h == HELLO_BAD);
+	if (h == HELLO_GET || h == HELLO_HEAD) {
+		FUZZ_CHECK(memchr(buf, '\0', before_blank(buf, size)) == NULL);
+		at = leading_blanks(buf, size);
+		FUZZ_CHECK((h == HELLO_HEAD) == (size - at >= 5 &&
+		    memcmp(buf + at, "HEAD ", 5) == 0));
 	}
-	free(copy);
+	if (size > 0) {
+		less = fuzz_dup(data, size - 1);
+		hl = service_hello_parse(less, size - 1);
+		FUZZ_CHECK(hl == HELLO_INCOMPLETE || hl == h);
+		free(less);
+	}
+	free(buf);
 	return 0;
 }
