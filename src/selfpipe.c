@@ -25,7 +25,6 @@ static volatile sig_atomic_t *pending = own_flags;	/* set by the handler */
  * (each page a child writes or runs is a page fault).
  */
 static struct sigaction child_default;	/* SIG_DFL, every signal masked */
-static struct sigaction child_ignore;	/* SIG_IGN: discards a pending one */
 static sigset_t child_mask;		/* empty */
 static int child_signals[SELFPIPE_NSIG];	/* back to SIG_DFL */
 static int child_nsignals;
@@ -98,8 +97,6 @@ prepare_child_reset(void)
 	memset(&child_default, 0, sizeof(child_default));
 	child_default.sa_handler = SIG_DFL;
 	sigfillset(&child_default.sa_mask);
-	child_ignore = child_default;
-	child_ignore.sa_handler = SIG_IGN;
 	sigemptyset(&child_mask);
 	child_nsignals = 0;
 	for (i = 0; i < NCAUGHT; i++)
@@ -190,8 +187,7 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 /*
  * In a new child, with every signal still blocked: default dispositions
  * (SIG_IGN survives exec: any forkd inherited, and SIGPIPE's unless
- * keep_sigpipe), none of those signals left pending, the pipe closed, an
- * empty mask.  After this no forkd
+ * keep_sigpipe), the pipe closed, an empty mask.  After this no forkd
  * handler can run in the child.  Its path between fork and serving is
  * kept on few pages (FORKD_CHILD_PATH) and writes none of forkd's data.
  * Page-aligned: selfpipe.o comes first of the objects in that section,
@@ -202,14 +198,8 @@ selfpipe_child_reset(int keep_sigpipe)
 {
 	int i, rc = 0;
 
-	/*
-	 * SIG_IGN first: it discards any of them already pending, which can
-	 * only have come to forkd's process group (a terminal's ^C) before
-	 * the child's setsid(); they are not the child's to die of.
-	 */
 	for (i = 0; i < child_nsignals; i++)
-		if (sigaction(child_signals[i], &child_ignore, NULL) == -1 ||
-		    sigaction(child_signals[i], &child_default, NULL) == -1)
+		if (sigaction(child_signals[i], &child_default, NULL) == -1)
 			rc = -1;
 	if (!keep_sigpipe && sigaction(SIGPIPE, &child_default, NULL) == -1)
 		rc = -1;

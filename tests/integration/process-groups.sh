@@ -50,9 +50,9 @@ all_alive() { local p; for p in "$@"; do alive "$p" || return 1; done; }
 # 1. Built-in children lead their own session.
 start_forkd -l "$H:0" -b echo || bail "forkd did not start"
 hold_open "$H" "$PORT" 2 && wait_for children_is "$FORKD_PID" 2
-# shellcheck disable=SC2046
+# shellcheck disable=SC2046 # (each child leads its group once it has run setsid)
 check "built-in children lead their own session and process group" \
-	all_leaders $(child_pids "$FORKD_PID")
+	wait_for all_leaders $(child_pids "$FORKD_PID")
 check_eq "without --title a child keeps forkd's command line" \
 	"$(tr '\0' ' ' <"/proc/$(child_pids "$FORKD_PID" | head -n 1)/cmdline")" \
 	"$FORKD -l $H:0 -b echo "
@@ -97,6 +97,9 @@ if ! wait_for forkd_up_or_dead 1 || ! read_ports; then bail "setsid forkd did no
 [ "$(stat_field "$FORKD_PID" 2)" = "$FORKD_PID" ] || bail "forkd does not lead its process group"
 hold_open "$H" "$PORT" 3 && wait_for children_is "$FORKD_PID" 3
 mapfile -t kids < <(child_pids "$FORKD_PID")
+# A child forked a moment ago is in forkd's group until its setsid(), and
+# a ^C sent then is its too: wait until all 3 have left (slow under ASan).
+wait_for all_leaders "${kids[@]}"
 kill -INT -- "-$FORKD_PID"
 check "SIGINT to the group: forkd starts its shutdown with 3 children" \
 	log_wait 1 'shutting down: 3 children left, grace 30s$'

@@ -428,12 +428,6 @@ child_reset_in_child(int keep_sigpipe)
 	assert_true(pid != -1);
 	if (pid == 0) {
 		bits = 0;
-		/*
-		 * A SIGINT to forkd's process group that reached the child
-		 * before its setsid(): pending (blocked) now, it must be
-		 * discarded, not kill the child once its mask is empty.
-		 */
-		raise(SIGINT);
 		if (selfpipe_child_reset(keep_sigpipe) == -1)
 			bits |= BAD_RC;
 		for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
