@@ -15,7 +15,6 @@
 #include "forkd.h"
 
 static int pipefd[2] = { -1, -1 };
-static sigset_t inherited_ignored;	/* SIG_IGN when forkd started */
 static volatile sig_atomic_t own_flags[SELFPIPE_NSIG];
 static volatile sig_atomic_t *pending = own_flags;	/* set by the handler */
 
@@ -70,27 +69,39 @@ set_handler(int signo, void (*fn)(int))
 	return sigaction(signo, &sa, NULL);
 }
 
-/*
- * Note the signals forkd was started with ignored (a shell's "&" ignores
- * SIGINT and SIGQUIT, nohup SIGHUP): children get them back as SIG_DFL.
- */
-static void
-note_ignored(void)
+/* Whether signo is one of the signals that travel the pipe. */
+static int
+is_caught(int signo)
 {
-	struct sigaction old;
-	int signo;
+	size_t i;
 
-	sigemptyset(&inherited_ignored);
-	for (signo = 1; signo < SELFPIPE_NSIG; signo++)
-		if (sigaction(signo, NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			sigaddset(&inherited_ignored, signo);
+	for (i = 0; i < NCAUGHT; i++)
+		if (caught[i] == signo)
+			return 1;
+	return 0;
 }
 
-/* The signals a child gives back to SIG_DFL: forkd's, and inherited SIG_IGN. */
+/* Fill set with the signals that travel the pipe. */
+static void
+caught_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < NCAUGHT; i++)
+		sigaddset(set, caught[i]);
+}
+
+/*
+ * What a child gives back to SIG_DFL, noted before forkd installs its
+ * handlers: forkd's signals, and those forkd was started with ignored (a
+ * shell's "&" ignores SIGINT and SIGQUIT, nohup SIGHUP).  SIGPIPE is the
+ * caller's choice (selfpipe_child_reset).
+ */
 static void
 prepare_child_reset(void)
 {
+	struct sigaction old;
 	size_t i;
 	int signo;
 
@@ -102,8 +113,9 @@ prepare_child_reset(void)
 	for (i = 0; i < NCAUGHT; i++)
 		child_signals[child_nsignals++] = caught[i];
 	for (signo = 1; signo < SELFPIPE_NSIG; signo++)
-		if (sigismember(&inherited_ignored, signo) == 1 &&
-		    signo != SIGPIPE)
+		if (signo != SIGPIPE && !is_caught(signo) &&
+		    sigaction(signo, NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
 			child_signals[child_nsignals++] = signo;
 }
 
@@ -119,18 +131,15 @@ selfpipe_open(void)
 	sigset_t handled;
 	size_t i;
 
-	note_ignored();
 	prepare_child_reset();
 	if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
-	sigemptyset(&handled);
-	for (i = 0; i < NCAUGHT; i++) {
+	for (i = 0; i < NCAUGHT; i++)
 		if (set_handler(caught[i], selfpipe_handler) == -1)
 			return -1;
-		sigaddset(&handled, caught[i]);
-	}
 	if (set_handler(SIGPIPE, SIG_IGN) == -1)
 		return -1;
+	caught_set(&handled);
 	return sigprocmask(SIG_UNBLOCK, &handled, NULL);
 }
 
@@ -233,11 +242,8 @@ void
 selfpipe_close(void)
 {
 	sigset_t handled;
-	size_t i;
 
-	sigemptyset(&handled);
-	for (i = 0; i < NCAUGHT; i++)
-		sigaddset(&handled, caught[i]);
+	caught_set(&handled);
 	sigprocmask(SIG_BLOCK, &handled, NULL);
 	pending = own_flags;
 	if (pipefd[0] != -1)

@@ -354,13 +354,11 @@ spawn_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 	pid = fork();
 	if (pid == 0)
 		child_builtin(cfg, conn, ci);
-	/* errno only when fork failed: a write to it is a page fault after fork. */
-	if (pid == -1) {
-		saved = errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* Written back only for a failed fork: a write is a page fault. */
+	if (pid == -1)
 		errno = saved;
-	} else
-		sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
 
