@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -94,28 +95,39 @@ slot_clear(struct children *t, size_t h)
  * children, the slot and the entry a connection writes share a page, and
  * every page the parent writes between two forks costs it a page fault.
  */
+/* The bytes of a table of cap entries: the hash (2 * cap slots), then them. */
+static size_t
+table_bytes(size_t cap)
+{
+	return cap * 2 * sizeof(uint32_t) + cap * sizeof(struct child);
+}
+
 static int
 grow(struct children *t)
 {
-	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i, size;
+	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i;
 	uint32_t *slot;
 	struct child *v;
 	void *mem;
 
 	/*
-	 * Page-aligned, hash first: with a few children the slots and the
-	 * live entries share one page, so a connection writes one page of
-	 * the table, not two (each page the parent writes after a fork is a
-	 * page fault).
+	 * One anonymous mapping, hash first: page-aligned, so with a few
+	 * children the slots and the live entries share one page and a
+	 * connection writes one page of the table, not two (each page the
+	 * parent writes after a fork is a page fault); zero-filled by the
+	 * kernel, so pages of entries not yet used are never touched and
+	 * cost no memory; and given back whole when it grows.
 	 */
-	size = cap * 2 * sizeof(*slot) + cap * sizeof(*v);
-	if (posix_memalign(&mem, 4096, size) != 0)
+	mem = mmap(NULL, table_bytes(cap), PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
 		return -1;
-	slot = memset(mem, 0, size);
+	slot = mem;
 	v = (struct child *)(slot + cap * 2);
 	if (t->n > 0)
 		memcpy(v, t->v, t->n * sizeof(*v));
-	free(t->slot);
+	if (t->slot != NULL)
+		munmap(t->slot, table_bytes(t->cap));
 	t->slot = slot;
 	t->v = v;
 	t->hcap = cap * 2;
@@ -444,6 +456,7 @@ children_reap(struct children *t, struct limits *lim)
 void
 children_free(struct children *t)
 {
-	free(t->slot);	/* the entries too: one block */
+	if (t->slot != NULL)	/* the entries too: one mapping */
+		munmap(t->slot, table_bytes(t->cap));
 	memset(t, 0, sizeof(*t));
 }
