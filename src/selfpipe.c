@@ -196,8 +196,9 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 /*
  * In a new child, with every signal still blocked: default dispositions
  * (SIG_IGN survives exec: any forkd inherited, and SIGPIPE's unless
- * keep_sigpipe), the pipe closed, an empty mask.  After this no forkd
- * handler can run in the child.  Its path between fork and serving is
+ * keep_sigpipe), an empty mask.  After this no forkd handler can run in
+ * the child.  The pipe's ends are left to the caller's closefrom(3),
+ * one syscall for every fd of forkd's.  Its path between fork and serving is
  * kept on few pages (FORKD_CHILD_PATH) and writes none of forkd's data.
  * Page-aligned: selfpipe.o comes first of the objects in that section,
  * so the whole path (under 4 KiB) starts a page and stays on it.
@@ -212,8 +213,6 @@ selfpipe_child_reset(int keep_sigpipe)
 			rc = -1;
 	if (!keep_sigpipe && sigaction(SIGPIPE, &child_default, NULL) == -1)
 		rc = -1;
-	close(pipefd[0]);
-	close(pipefd[1]);
 	if (sigprocmask(SIG_SETMASK, &child_mask, NULL) == -1)
 		rc = -1;
 	return rc;

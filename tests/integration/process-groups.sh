@@ -1,6 +1,6 @@
 #!/bin/bash
-# Each child leads a session (and process group) of its own, and forkd
-# signals groups: what a child started does not outlive a shutdown, and a
+# Each child leads a process group of its own (an exec'd one a session
+# too), and forkd signals groups: what a child started does not outlive a shutdown, and a
 # terminal's ^C (SIGINT to forkd's process group) reaches forkd alone,
 # which then gives its children the grace period.
 set -u
@@ -44,15 +44,27 @@ all_leaders() {
 	done
 }
 
+# Succeed if every pid given leads its own process group, in the session
+# of forkd (pid $1, the rest its children).
+all_group_leaders() {
+	local p f=$1 sid
+	shift
+	sid=$(stat_field "$f" 3) || return 1
+	for p in "$@"; do
+		[ "$(stat_field "$p" 2)" = "$p" ] && [ "$(stat_field "$p" 3)" = "$sid" ] || return 1
+	done
+}
+
 # Succeed if every pid given is alive.
 all_alive() { local p; for p in "$@"; do alive "$p" || return 1; done; }
 
-# 1. Built-in children lead their own session.
+# 1. Built-in children lead their own process group (forkd's own code
+# never opens a terminal: no session, which would cost an autogroup).
 start_forkd -l "$H:0" -b echo || bail "forkd did not start"
 hold_open "$H" "$PORT" 2 && wait_for children_is "$FORKD_PID" 2
-# shellcheck disable=SC2046 # (each child leads its group once it has run setsid)
-check "built-in children lead their own session and process group" \
-	wait_for all_leaders $(child_pids "$FORKD_PID")
+# shellcheck disable=SC2046 # (each child leads its group once it has run setpgid)
+check "built-in children lead their own process group, in forkd's session" \
+	wait_for all_group_leaders "$FORKD_PID" $(child_pids "$FORKD_PID")
 check_eq "without --title a child keeps forkd's command line" \
 	"$(tr '\0' ' ' <"/proc/$(child_pids "$FORKD_PID" | head -n 1)/cmdline")" \
 	"$FORKD -l $H:0 -b echo "
@@ -97,9 +109,10 @@ if ! wait_for forkd_up_or_dead 1 || ! read_ports; then bail "setsid forkd did no
 [ "$(stat_field "$FORKD_PID" 2)" = "$FORKD_PID" ] || bail "forkd does not lead its process group"
 hold_open "$H" "$PORT" 3 && wait_for children_is "$FORKD_PID" 3
 mapfile -t kids < <(child_pids "$FORKD_PID")
-# A child forked a moment ago is in forkd's group until its setsid(), and
-# a ^C sent then is its too: wait until all 3 have left (slow under ASan).
-wait_for all_leaders "${kids[@]}"
+# A child forked a moment ago is in forkd's group until its setpgid(),
+# and a ^C sent then is its too: wait until all 3 have left (slow under
+# ASan).
+wait_for all_group_leaders "$FORKD_PID" "${kids[@]}"
 kill -INT -- "-$FORKD_PID"
 check "SIGINT to the group: forkd starts its shutdown with 3 children" \
 	log_wait 1 'shutting down: 3 children left, grace 30s$'
