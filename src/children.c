@@ -10,6 +10,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <signal.h>
@@ -89,25 +92,38 @@ slot_clear(struct children *t, size_t h)
 	}
 }
 
+/* In an entry's family byte: its cold entry holds the address's scope. */
+#define SCOPED	0x80
+
+/* Whether entry e's cold entry holds anything (links, a scope). */
+static int
+has_cold(const struct child_entry *e)
+{
+	return e->stage != CHILD_UNTIMED || (e->family & SCOPED) != 0;
+}
+
 /*
- * Double the table and rebuild the hash at twice that size; -1 if no
- * memory.  Hash and entries are one block, the hash first: with few
- * children, the slot and the entry a connection writes share a page, and
- * every page the parent writes between two forks costs it a page fault.
+ * The bytes of a table of cap entries: the hash (2 * cap slots), the
+ * entries, then what few of them need (struct child_cold).
  */
-/* The bytes of a table of cap entries: the hash (2 * cap slots), then them. */
 static size_t
 table_bytes(size_t cap)
 {
-	return cap * 2 * sizeof(uint32_t) + cap * sizeof(struct child);
+	return cap * 2 * sizeof(uint32_t) + cap * sizeof(struct child_entry) +
+	    cap * sizeof(struct child_cold);
 }
 
+_Static_assert(sizeof(struct child_entry) == 32, "a child costs 32 bytes");
+_Static_assert(sizeof(struct child_cold) % 8 == 0, "cold entries aligned");
+
+/* Double the table and rebuild the hash at twice that size; -1 if no memory. */
 static int
 grow(struct children *t)
 {
 	size_t cap = t->cap == 0 ? 64 : t->cap * 2, i;
+	struct child_entry *v;
+	struct child_cold *cold;
 	uint32_t *slot;
-	struct child *v;
 	void *mem;
 
 	/*
@@ -115,8 +131,9 @@ grow(struct children *t)
 	 * children the slots and the live entries share one page and a
 	 * connection writes one page of the table, not two (each page the
 	 * parent writes after a fork is a page fault); zero-filled by the
-	 * kernel, so pages of entries not yet used are never touched and
-	 * cost no memory; and given back whole when it grows.
+	 * kernel, so pages of entries not yet used (and of cold entries no
+	 * child needs) are never touched and cost no memory; and given back
+	 * whole when it grows.
 	 */
 	mem = mmap(NULL, table_bytes(cap), PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -130,13 +147,18 @@ grow(struct children *t)
 	 */
 	(void)madvise(mem, table_bytes(cap), MADV_DONTFORK);
 	slot = mem;
-	v = (struct child *)(slot + cap * 2);
-	if (t->n > 0)
-		memcpy(v, t->v, t->n * sizeof(*v));
+	v = (struct child_entry *)(slot + cap * 2);
+	cold = (struct child_cold *)(v + cap);
+	for (i = 0; i < t->n; i++) {
+		v[i] = t->v[i];
+		if (has_cold(&v[i]))
+			cold[i] = t->cold[i];
+	}
 	if (t->slot != NULL)
 		munmap(t->slot, table_bytes(t->cap));
 	t->slot = slot;
 	t->v = v;
+	t->cold = cold;
 	t->hcap = cap * 2;
 	t->cap = cap;
 	for (i = 0; i < t->n; i++)
@@ -160,30 +182,32 @@ link_to(struct children *t, uint32_t link, int is_next, enum child_stage st)
 {
 	if (link == 0)
 		return is_next ? &t->tail[st] : &t->head[st];
-	return is_next ? &t->v[link - 1].prev : &t->v[link - 1].next;
+	return is_next ? &t->cold[link - 1].prev : &t->cold[link - 1].next;
 }
 
 /* Take entry i off its deadline list (if it is on one). */
 static void
 list_unlink(struct children *t, size_t i)
 {
-	struct child *c = &t->v[i];
+	struct child_cold *c = &t->cold[i];
+	enum child_stage st = t->v[i].stage;
 
-	if (c->stage == CHILD_UNTIMED)
+	if (st == CHILD_UNTIMED)
 		return;
-	*link_to(t, c->next, 1, c->stage) = c->prev;
-	*link_to(t, c->prev, 0, c->stage) = c->next;
+	*link_to(t, c->next, 1, st) = c->prev;
+	*link_to(t, c->prev, 0, st) = c->next;
 	c->prev = c->next = 0;
-	c->stage = CHILD_UNTIMED;
+	t->v[i].stage = CHILD_UNTIMED;
 }
 
-/* Put entry i at the end of list st: its deadline is the latest. */
+/* Put entry i at the end of list st, due then: its deadline is the latest. */
 static void
-list_append(struct children *t, size_t i, enum child_stage st)
+list_append(struct children *t, size_t i, enum child_stage st, uint64_t due)
 {
-	struct child *c = &t->v[i];
+	struct child_cold *c = &t->cold[i];
 
-	c->stage = st;
+	t->v[i].stage = (uint8_t)st;
+	c->due = due;
 	c->next = 0;
 	c->prev = t->tail[st];
 	*link_to(t, c->prev, 0, st) = (uint32_t)i + 1;
@@ -194,13 +218,98 @@ list_append(struct children *t, size_t i, enum child_stage st)
 static void
 relink_moved(struct children *t, size_t j)
 {
-	struct child *c = &t->v[j];
+	struct child_entry *e = &t->v[j];
+	struct child_cold *c = &t->cold[j];
 
-	t->slot[slot_of(t, c->pid)] = (uint32_t)j + 1;
-	if (c->stage == CHILD_UNTIMED)
+	t->slot[slot_of(t, e->pid)] = (uint32_t)j + 1;
+	if (e->stage == CHILD_UNTIMED)
 		return;
-	*link_to(t, c->next, 1, c->stage) = (uint32_t)j + 1;
-	*link_to(t, c->prev, 0, c->stage) = (uint32_t)j + 1;
+	*link_to(t, c->next, 1, e->stage) = (uint32_t)j + 1;
+	*link_to(t, c->prev, 0, e->stage) = (uint32_t)j + 1;
+}
+
+/*
+ * The entry of a child, its address in binary.  An IPv6 address with a
+ * scope (fe80::1%eth0) keeps the scope in the cold entry.
+ */
+static void
+pack(struct child_entry *e, uint32_t *scope, const struct child *c)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->peer;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&c->peer;
+
+	memset(e, 0, sizeof(*e));
+	e->pid = c->pid;
+	e->start = timespec_ns(&c->start);
+	*scope = 0;
+	if (c->peer.ss_family == AF_INET) {
+		e->family = AF_INET;
+		e->port = ntohs(sin->sin_port);
+		memcpy(e->addr, &sin->sin_addr, 4);
+	} else if (c->peer.ss_family == AF_INET6) {
+		e->family = AF_INET6;
+		e->port = ntohs(sin6->sin6_port);
+		memcpy(e->addr, &sin6->sin6_addr, 16);
+		if ((*scope = sin6->sin6_scope_id) != 0)
+			e->family |= SCOPED;
+	}
+}
+
+/* A time in nanoseconds as a timespec. */
+static void
+ns_timespec(uint64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ns / 1000000000u);
+	ts->tv_nsec = (long)(ns % 1000000000u);
+}
+
+/* Entry i of the table as a struct child. */
+static void
+unpack(const struct children *t, size_t i, struct child *c)
+{
+	const struct child_entry *e = &t->v[i];
+	struct sockaddr_in *sin = (struct sockaddr_in *)&c->peer;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&c->peer;
+
+	c->pid = e->pid;
+	c->stage = (enum child_stage)e->stage;
+	ns_timespec(e->start, &c->start);
+	c->due.tv_sec = 0;
+	c->due.tv_nsec = 0;
+	if (e->stage != CHILD_UNTIMED)
+		ns_timespec(t->cold[i].due, &c->due);
+	c->peer.ss_family = AF_UNSPEC;
+	if ((e->family & ~SCOPED) == AF_INET) {
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(e->port);
+		memcpy(&sin->sin_addr, e->addr, 4);
+	} else if ((e->family & ~SCOPED) == AF_INET6) {
+		memset(sin6, 0, sizeof(*sin6));
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(e->port);
+		memcpy(&sin6->sin6_addr, e->addr, 16);
+		if (e->family & SCOPED)
+			sin6->sin6_scope_id = t->cold[i].scope_id;
+	}
+}
+
+/* "ip:port" or "[ip]:port" of c's client, as the connection's lines say. */
+void
+children_peer_name(const struct child *c, char *buf, size_t len)
+{
+	socklen_t sl;
+
+	if (c->peer.ss_family == AF_INET)
+		sl = sizeof(struct sockaddr_in);
+	else if (c->peer.ss_family == AF_INET6)
+		sl = sizeof(struct sockaddr_in6);
+	else {
+		snprintf(buf, len, "?:?");
+		return;
+	}
+	listener_name((const struct sockaddr *)&c->peer, sl, buf, len);
 }
 
 /*
@@ -211,97 +320,114 @@ relink_moved(struct children *t, size_t j)
 int
 children_add(struct children *t, const struct child *c)
 {
+	uint32_t scope;
 	size_t i;
 
 	if (t->n == t->cap && grow(t) == -1)
 		return -1;
 	i = t->n++;
-	t->v[i] = *c;
-	t->v[i].stage = CHILD_UNTIMED;
+	pack(&t->v[i], &scope, c);
+	if (scope != 0)
+		t->cold[i].scope_id = scope;
 	t->slot[slot_of(t, c->pid)] = (uint32_t)i + 1;
 	if (c->stage != CHILD_UNTIMED)
-		list_append(t, i, c->stage);
+		list_append(t, i, c->stage, timespec_ns(&c->due));
 	return 0;
+}
+
+/* The index of pid's entry, or -1 if unknown. */
+static ssize_t
+index_of(const struct children *t, pid_t pid)
+{
+	size_t h;
+
+	if (t->n == 0)
+		return -1;
+	h = slot_of(t, pid);
+	return t->slot[h] == 0 ? -1 : (ssize_t)t->slot[h] - 1;
 }
 
 /* Forget pid, copying its entry to out (if not NULL); -1 if unknown. */
 int
 children_remove(struct children *t, pid_t pid, struct child *out)
 {
-	size_t h, i, last;
+	ssize_t i = index_of(t, pid);
+	size_t last;
 
-	if (t->n == 0)
+	if (i == -1)
 		return -1;
-	h = slot_of(t, pid);
-	if (t->slot[h] == 0)
-		return -1;
-	i = t->slot[h] - 1;
 	if (out != NULL)
-		*out = t->v[i];
-	list_unlink(t, i);
-	slot_clear(t, h);
+		unpack(t, (size_t)i, out);
+	list_unlink(t, (size_t)i);
+	slot_clear(t, slot_of(t, pid));
 	last = --t->n;
-	if (i != last) {	/* the last entry fills the hole */
+	if ((size_t)i != last) {	/* the last entry fills the hole */
 		t->v[i] = t->v[last];
-		relink_moved(t, i);
+		if (has_cold(&t->v[i]))
+			t->cold[i] = t->cold[last];
+		relink_moved(t, (size_t)i);
 	}
 	return 0;
 }
 
-/* The earlier of the two list heads, or NULL when nothing is timed. */
-static struct child *
+/* The index of the earlier of the two list heads, or -1: nothing timed. */
+static ssize_t
 first_due(const struct children *t)
 {
-	struct child *a = NULL, *b = NULL;
+	uint32_t a = t->head[CHILD_RUNNING], b = t->head[CHILD_TERMINATING];
 
-	if (t->head[CHILD_RUNNING] != 0)
-		a = &t->v[t->head[CHILD_RUNNING] - 1];
-	if (t->head[CHILD_TERMINATING] != 0)
-		b = &t->v[t->head[CHILD_TERMINATING] - 1];
-	if (a == NULL || (b != NULL && timespec_elapsed(&b->due, &a->due) > 0))
-		return b;
-	return a;
+	if (a == 0 && b == 0)
+		return -1;
+	if (a == 0 || (b != 0 && t->cold[b - 1].due < t->cold[a - 1].due))
+		return (ssize_t)b - 1;
+	return (ssize_t)a - 1;
 }
 
-/* A child whose deadline has come by now (earliest first), or NULL. */
-struct child *
-children_due(struct children *t, const struct timespec *now)
+/* A child whose deadline has come by now (earliest first) into out; 0: none. */
+int
+children_due(const struct children *t, const struct timespec *now,
+    struct child *out)
 {
-	struct child *c = first_due(t);
+	ssize_t i = first_due(t);
 
-	if (c == NULL || timespec_elapsed(&c->due, now) < 0)
-		return NULL;
-	return c;
+	if (i == -1 || t->cold[i].due > timespec_ns(now))
+		return 0;
+	unpack(t, (size_t)i, out);
+	return 1;
 }
 
 /* The nearest deadline into *due; 0 if no child has one. */
 int
 children_next_due(const struct children *t, struct timespec *due)
 {
-	const struct child *c = first_due(t);
+	ssize_t i = first_due(t);
 
-	if (c == NULL)
+	if (i == -1)
 		return 0;
-	*due = c->due;
+	ns_timespec(t->cold[i].due, due);
 	return 1;
 }
 
-/* Child c was sent SIGTERM: its next step (SIGKILL) is due then. */
+/* Child pid was sent SIGTERM: its next step (SIGKILL) is due then. */
 void
-children_defer(struct children *t, struct child *c, const struct timespec *due)
+children_defer(struct children *t, pid_t pid, const struct timespec *due)
 {
-	size_t i = (size_t)(c - t->v);
+	ssize_t i = index_of(t, pid);
 
-	list_unlink(t, i);
-	t->v[i].due = *due;
-	list_append(t, i, CHILD_TERMINATING);
+	if (i == -1)
+		return;
+	list_unlink(t, (size_t)i);
+	list_append(t, (size_t)i, CHILD_TERMINATING, timespec_ns(due));
 }
 
-/* Child c has no deadline any more (SIGKILL sent: nothing else to do). */
+/* Child pid has no deadline any more (SIGKILL sent: nothing else to do). */
 void
-children_untime(struct children *t, struct child *c)
+children_untime(struct children *t, pid_t pid)
 {
-	list_unlink(t, (size_t)(c - t->v));
+	ssize_t i = index_of(t, pid);
+
+	if (i != -1)
+		list_unlink(t, (size_t)i);
 }
 
 /* How many children are alive. */
@@ -407,7 +533,7 @@ static void
 log_reaped(pid_t pid, int status, const struct rusage *ru,
     const struct child *c, const struct timespec *now)
 {
-	char how[48];
+	char how[48], peer[FORKD_ADDRSTRLEN];
 	int pri = children_priority(status);
 
 	children_format_status(status, how, sizeof(how));
@@ -416,9 +542,24 @@ log_reaped(pid_t pid, int status, const struct rusage *ru,
 		    (long)pid, how, cpu_seconds(ru), ru->ru_maxrss);
 		return;
 	}
+	children_peer_name(c, peer, sizeof(peer));
 	log_msg(pri, "reaped pid %ld %s %s after %.3fs cpu %.3fs maxrss %ldk",
-	    (long)pid, c->peer, how, timespec_elapsed(&c->start, now),
+	    (long)pid, peer, how, timespec_elapsed(&c->start, now),
 	    cpu_seconds(ru), ru->ru_maxrss);
+}
+
+/*
+ * Give c's place in its address group back: the group is its address
+ * under lim's prefixes, as admission worked it out.
+ */
+static void
+release(struct limits *lim, const struct child *c, const struct timespec *now)
+{
+	struct limits_key key;
+
+	limits_key((const struct sockaddr *)&c->peer, lim->cfg.v4prefix,
+	    lim->cfg.v6prefix, &key);
+	limits_release(lim, &key, timespec_ns(now));
 }
 
 /*
@@ -448,8 +589,7 @@ children_reap(struct children *t, struct limits *lim)
 		if (children_remove(t, pid, &c) == 0) {
 			log_reaped(pid, status, &ru, &c, &now);
 			if (lim != NULL)
-				limits_release(lim, &c.key,
-				    timespec_ns(&now));
+				release(lim, &c, &now);
 		} else
 			log_reaped(pid, status, &ru, NULL, &now);
 		reaped++;

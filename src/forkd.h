@@ -106,15 +106,44 @@ enum child_stage {
 	CHILD_NSTAGES
 };
 
-/* A live child: whom it serves, since when, its address group, its deadline. */
+/*
+ * A child as the table takes and hands it out: whom it serves (the
+ * client, as a PROXY header named it if there was one), since when, its
+ * deadline.  The table keeps less (struct child_entry).
+ */
 struct child {
+	pid_t			pid;
+	enum child_stage	stage;
+	struct timespec		start;	/* CLOCK_MONOTONIC */
+	struct timespec		due;	/* the next step, if stage is timed */
+	struct sockaddr_storage	peer;	/* AF_INET or AF_INET6 */
+};
+
+/*
+ * What the table keeps of every child: 32 bytes, the address in binary
+ * (a log line formats it, at reap), so that 2,000 children cost the
+ * parent 2,000 x 40 bytes with the hash.  Its address group is the
+ * address under the prefixes of -C and -R, worked out again at reap.
+ */
+struct child_entry {
+	uint64_t	start;		/* CLOCK_MONOTONIC, ns */
 	pid_t		pid;
+	uint16_t	port;		/* the peer's, host order */
+	uint8_t		family;		/* AF_INET, AF_INET6; 0: neither */
+	uint8_t		stage;		/* enum child_stage */
+	uint8_t		addr[16];	/* IPv4: the first 4 */
+};
+
+/*
+ * What few children need, beside their entry at the same index: the
+ * deadline links (-t) and an IPv6 link-local peer's scope.  Pages of it
+ * no child needs are never touched, so cost no memory.
+ */
+struct child_cold {
+	uint64_t	due;		/* CLOCK_MONOTONIC, ns, if timed */
 	uint32_t	prev, next;	/* its deadline list: index + 1; 0: end */
-	enum child_stage stage;
-	struct timespec	start;		/* CLOCK_MONOTONIC */
-	struct timespec	due;		/* the next step, if stage is timed */
-	struct limits_key key;		/* its address group (limits.c) */
-	char		peer[FORKD_ADDRSTRLEN];
+	uint32_t	scope_id;	/* sin6_scope_id, if the entry says so */
+	uint32_t	unused;
 };
 
 /*
@@ -122,7 +151,8 @@ struct child {
  * on two lists in deadline order (children.c).
  */
 struct children {
-	struct child	*v;
+	struct child_entry *v;
+	struct child_cold *cold;	/* cap of them, beside v */
 	size_t		 n;
 	size_t		 cap;
 	uint32_t	*slot;		/* hash: index + 1 into v, 0: empty */
@@ -252,6 +282,7 @@ int		listener_open_all(const struct config *, struct listener *,
 void		listener_close_all(struct listener *, size_t);
 int		listener_format(const struct sockaddr *, socklen_t, char *,
 		    size_t, char *, size_t);
+int		listener_name(const struct sockaddr *, socklen_t, char *, size_t);
 int		listener_peerinfo(const struct sockaddr *, socklen_t,
 		    struct conninfo *);
 int		listener_conninfo(int, const struct sockaddr *, socklen_t,
@@ -286,11 +317,13 @@ void		selfpipe_close(void);
 /* children.c */
 int		children_add(struct children *, const struct child *);
 int		children_remove(struct children *, pid_t, struct child *);
-struct child	*children_due(struct children *, const struct timespec *);
+int		children_due(const struct children *, const struct timespec *,
+		    struct child *);
 int		children_next_due(const struct children *, struct timespec *);
-void		children_defer(struct children *, struct child *,
+void		children_defer(struct children *, pid_t,
 		    const struct timespec *);
-void		children_untime(struct children *, struct child *);
+void		children_untime(struct children *, pid_t);
+void		children_peer_name(const struct child *, char *, size_t);
 size_t		children_count(const struct children *);
 int		children_signal(pid_t, int);
 int		children_signal_all(const struct children *, int);

@@ -188,6 +188,19 @@ join_name(int family, const char *ip, const char *port, char *buf,
 		snprintf(buf, len, "%s:%s", ip, port);
 }
 
+/* "ip:port" or "[ip]:port" of sa into buf; -1 (and "?:?") on error. */
+int
+listener_name(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t buflen)
+{
+	char ip[INET6_ADDRSTRLEN], port[8];
+	int rc;
+
+	rc = listener_format(sa, len, ip, sizeof(ip), port, sizeof(port));
+	join_name(sa->sa_family, ip, port, buf, buflen);
+	return rc;
+}
+
 /*
  * Fill ci with the remote end only, the local end left empty: what a
  * built-in needs (its child reads no environment), without the

@@ -244,14 +244,14 @@ refuse(struct server *s, int fd, enum refusal why, const char *peer,
 	return -1;
 }
 
-/* " for 2001:db8::/64" when c's group is wider than its one address. */
+/* " for 2001:db8::/64" when group key is wider than its one address. */
 static void
-group_note(const struct server *s, const struct child *c, char *buf,
+group_note(const struct server *s, const struct limits_key *key, char *buf,
     size_t len)
 {
 	char g[FORKD_ADDRSTRLEN + 8];
 
-	limits_key_format(&c->key, s->cfg->v4prefix, s->cfg->v6prefix, g,
+	limits_key_format(key, s->cfg->v4prefix, s->cfg->v6prefix, g,
 	    sizeof(g));
 	if (strchr(g, '/') != NULL)
 		snprintf(buf, len, " for %s", g);
@@ -262,13 +262,14 @@ group_note(const struct server *s, const struct child *c, char *buf,
 /*
  * Admission control, in the parent, before any child exists: the access
  * rules (a deny is closed here), then the client's address group against
- * -C and -R.  A connection admitted holds a place in its group (c->key)
+ * -C and -R.  A connection admitted holds a place in its group (key)
  * until its child is reaped, or at once if the spawn fails.  0 to go on,
  * -1 when the connection was refused (and closed).
  */
 static int
 admit(struct server *s, int fd, const struct sockaddr *sa,
-    const struct conninfo *ci, struct child *c, struct admission *adm)
+    const struct conninfo *ci, const struct child *c, struct limits_key *key,
+    struct admission *adm)
 {
 	const struct config *cfg = s->cfg;
 	char note[FORKD_ADDRSTRLEN + 16];
@@ -280,17 +281,17 @@ admit(struct server *s, int fd, const struct sockaddr *sa,
 	adm->conns = 0;
 	if (s->groups == NULL)
 		return 0;
-	limits_key(sa, cfg->v4prefix, cfg->v6prefix, &c->key);
-	switch (limits_admit(&s->lim, &c->key, timespec_ns(&c->start),
+	limits_key(sa, cfg->v4prefix, cfg->v6prefix, key);
+	switch (limits_admit(&s->lim, key, timespec_ns(&c->start),
 	    &adm->conns)) {
 	case LIMITS_OK:
 		return 0;
 	case LIMITS_PER_IP:
-		group_note(s, c, note, sizeof(note));
+		group_note(s, key, note, sizeof(note));
 		return refuse(s, fd, REFUSED_PER_IP, ci->peer,
 		    "per-ip limit %u%s", cfg->per_ip, note);
 	case LIMITS_RATE:
-		group_note(s, c, note, sizeof(note));
+		group_note(s, key, note, sizeof(note));
 		return refuse(s, fd, REFUSED_RATE, ci->peer, "rate %u/%u%s",
 		    cfg->rate.n, cfg->rate.secs, note);
 	case LIMITS_FULL:
@@ -298,6 +299,18 @@ admit(struct server *s, int fd, const struct sockaddr *sa,
 		return refuse(s, fd, REFUSED_RATE, ci->peer,
 		    "address-group table full");
 	}
+}
+
+/* The client's address into ss, as much of it as its family has. */
+static void
+copy_peer(struct sockaddr_storage *ss, const struct sockaddr *peer)
+{
+	if (peer->sa_family == AF_INET)
+		memcpy(ss, peer, sizeof(struct sockaddr_in));
+	else if (peer->sa_family == AF_INET6)
+		memcpy(ss, peer, sizeof(struct sockaddr_in6));
+	else
+		ss->ss_family = AF_UNSPEC;
 }
 
 /*
@@ -309,22 +322,23 @@ static void
 start_child(struct server *s, int fd, const struct sockaddr *peer,
     const struct conninfo *ci)
 {
+	struct limits_key key;
 	struct admission adm;
 	struct child c;
 
 	now(&c.start);
-	if (admit(s, fd, peer, ci, &c, &adm) == -1)
+	if (admit(s, fd, peer, ci, &c, &key, &adm) == -1)
 		return;
 	c.pid = spawn_child(s->cfg, fd, ci, &adm);
 	close(fd);
 	if (c.pid == -1) {
 		if (s->groups != NULL)
-			limits_release(s->groups, &c.key,
+			limits_release(s->groups, &key,
 			    timespec_ns(&c.start));
 		spawn_failed(s, errno, ci->peer);
 		return;
 	}
-	strlcpy(c.peer, ci->peer, sizeof(c.peer));
+	copy_peer(&c.peer, peer);
 	c.stage = CHILD_UNTIMED;
 	if (s->cfg->timeout > 0) {
 		c.stage = CHILD_RUNNING;
@@ -653,29 +667,31 @@ static void
 handle_timeouts(struct server *s)
 {
 	struct timespec t, due;
-	struct child *c;
+	char peer[FORKD_ADDRSTRLEN];
+	struct child c;
 
 	if (!children_next_due(&s->kids, &due))
 		return;		/* no -t, or nothing timed: no clock read */
 	now(&t);
-	while ((c = children_due(&s->kids, &t)) != NULL) {
-		if (c->stage == CHILD_TERMINATING) {
+	while (children_due(&s->kids, &t, &c)) {
+		children_peer_name(&c, peer, sizeof(peer));
+		if (c.stage == CHILD_TERMINATING) {
 			log_notice("SIGKILL to pid %ld %s: still there %ds "
-			    "after SIGTERM", (long)c->pid, c->peer,
+			    "after SIGTERM", (long)c.pid, peer,
 			    s->cfg->kill_after);
-			if (children_signal(c->pid, SIGKILL) == -1)
-				log_warn("kill SIGKILL pid %ld", (long)c->pid);
-			children_untime(&s->kids, c);
+			if (children_signal(c.pid, SIGKILL) == -1)
+				log_warn("kill SIGKILL pid %ld", (long)c.pid);
+			children_untime(&s->kids, c.pid);
 			continue;
 		}
 		s->count.timeouts++;
-		log_notice("timeout pid %ld %s after %ds", (long)c->pid,
-		    c->peer, s->cfg->timeout);
-		if (children_signal(c->pid, SIGTERM) == -1)
-			log_warn("kill SIGTERM pid %ld", (long)c->pid);
+		log_notice("timeout pid %ld %s after %ds", (long)c.pid,
+		    peer, s->cfg->timeout);
+		if (children_signal(c.pid, SIGTERM) == -1)
+			log_warn("kill SIGTERM pid %ld", (long)c.pid);
 		due = t;
 		due.tv_sec += s->cfg->kill_after;
-		children_defer(&s->kids, c, &due);
+		children_defer(&s->kids, c.pid, &due);
 	}
 }
 

@@ -47,9 +47,9 @@ all_leaders() {
 # Succeed if every pid given leads its own process group, in the session
 # of forkd (pid $1, the rest its children).
 all_group_leaders() {
-	local p f=$1 sid
+	local p leader=$1 sid
 	shift
-	sid=$(stat_field "$f" 3) || return 1
+	sid=$(stat_field "$leader" 3) || return 1
 	for p in "$@"; do
 		[ "$(stat_field "$p" 2)" = "$p" ] && [ "$(stat_field "$p" 3)" = "$sid" ] || return 1
 	done

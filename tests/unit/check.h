@@ -294,7 +294,42 @@ dgram_recv(int fd, char *buf, size_t cap, double secs)
 }
 
 #ifdef FORKD_H
-/* children_add() for a child with no deadline and no address group. */
+/*
+ * The client "ip:port" or "[ip]:port" (ip numeric) as a sockaddr in ss;
+ * -1 if it is neither.
+ */
+static inline int
+peer_addr(const char *peer, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	char ip[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(peer, ':');
+	size_t n;
+
+	memset(ss, 0, sizeof(*ss));
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - peer);
+	if (peer[0] == '[') {
+		if (n < 2 || peer[n - 1] != ']' || n - 2 >= sizeof(ip))
+			return -1;
+		memcpy(ip, peer + 1, n - 2);
+		ip[n - 2] = '\0';
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)atoi(colon + 1));
+		return inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1 ? 0 : -1;
+	}
+	if (n >= sizeof(ip))
+		return -1;
+	memcpy(ip, peer, n);
+	ip[n] = '\0';
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)atoi(colon + 1));
+	return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+/* children_add() for a child with no deadline, from "ip:port". */
 static inline int
 add_child(struct children *t, pid_t pid, const char *peer,
     const struct timespec *start)
@@ -304,8 +339,19 @@ add_child(struct children *t, pid_t pid, const char *peer,
 	memset(&c, 0, sizeof(c));
 	c.pid = pid;
 	c.start = *start;
-	strlcpy(c.peer, peer, sizeof(c.peer));
+	if (peer_addr(peer, &c.peer) == -1)
+		return -2;	/* the test's own mistake */
 	return children_add(t, &c);
+}
+
+/* The client's "ip:port" of c, in a static buffer. */
+static inline const char *
+peer_of(const struct child *c)
+{
+	static char buf[FORKD_ADDRSTRLEN];
+
+	children_peer_name(c, buf, sizeof(buf));
+	return buf;
 }
 #endif
 

@@ -84,7 +84,7 @@ test_add_remove(void **state)
 	memset(&out, 0, sizeof(out));
 	assert_int_equal(children_remove(&t, 102, &out), 0);
 	assert_int_equal(out.pid, 102);
-	assert_string_equal(out.peer, "[::1]:2");
+	assert_string_equal(peer_of(&out), "[::1]:2");
 	assert_int_equal(out.start.tv_sec, 5);
 	assert_int_equal(out.start.tv_nsec, 6);
 	assert_int_equal(children_count(&t), 2);
@@ -96,7 +96,7 @@ test_add_remove(void **state)
 
 	assert_int_equal(children_remove(&t, 101, NULL), 0);
 	assert_int_equal(children_remove(&t, 103, &out), 0);
-	assert_string_equal(out.peer, "10.0.0.1:3");
+	assert_string_equal(peer_of(&out), "10.0.0.1:3");
 	assert_int_equal(children_count(&t), 0);
 	assert_int_equal(children_remove(&t, 103, NULL), -1);
 	children_free(&t);
@@ -139,7 +139,7 @@ test_growth(void **state)
 		}
 		assert_int_equal(children_remove(&t, pid, &out), 0);
 		snprintf(peer, sizeof(peer), "127.0.0.1:%d", (int)pid);
-		assert_string_equal(out.peer, peer);
+		assert_string_equal(peer_of(&out), peer);
 		assert_int_equal(out.pid, pid);
 	}
 	assert_int_equal(children_count(&t), 0);
@@ -182,7 +182,7 @@ test_hash_churn(void **state)
 				n--;
 			}
 		} else {
-			assert_int_equal(add_child(&t, pid, "x:1", &t0), 0);
+			assert_int_equal(add_child(&t, pid, "10.1.2.3:1", &t0), 0);
 			live[k] = 1;
 			n++;
 		}
@@ -197,23 +197,48 @@ test_hash_churn(void **state)
 	children_free(&t);
 }
 
-/* Proves a peer longer than the field is cut, NUL-terminated, not overrun. */
+/*
+ * Proves what the table keeps of a peer comes back as it went in: IPv4,
+ * IPv6, a v4-mapped address, and a link-local one with its scope (kept
+ * beside the entry), through a move in the dense table; and that an
+ * entry is 32 bytes.
+ */
 static void
-test_long_peer(void **state)
+test_peer_kept(void **state)
 {
+	static const char *const peers[] = { "203.0.113.9:65535",
+	    "[2001:db8::1]:80", "[::ffff:192.0.2.7]:7", "127.0.0.1:0" };
 	struct children t = { 0 };
-	struct child out;
-	char peer[200];
+	struct sockaddr_in6 *sin6;
+	struct child c, out;
+	size_t i;
 
 	(void)state;
-	memset(peer, 'p', sizeof(peer) - 1);
-	peer[sizeof(peer) - 1] = '\0';
-	assert_int_equal(add_child(&t, 7, peer, &t0), 0);
-	assert_int_equal(add_child(&t, 8, "next", &t0), 0);
-	assert_int_equal(children_remove(&t, 7, &out), 0);
-	assert_int_equal(strlen(out.peer), FORKD_ADDRSTRLEN - 1);
-	assert_int_equal(children_remove(&t, 8, &out), 0);
-	assert_string_equal(out.peer, "next");
+	assert_int_equal(sizeof(struct child_entry), 32);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(add_child(&t, (pid_t)(10 + i), peers[i], &t0),
+		    0);
+	memset(&c, 0, sizeof(c));
+	c.pid = 20;
+	c.start = t0;
+	sin6 = (struct sockaddr_in6 *)&c.peer;
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(22);
+	assert_int_equal(inet_pton(AF_INET6, "fe80::1", &sin6->sin6_addr), 1);
+	sin6->sin6_scope_id = 1;	/* lo */
+	assert_int_equal(children_add(&t, &c), 0);
+	/* the first out: the scoped one moves into its place */
+	assert_int_equal(children_remove(&t, 10, &out), 0);
+	assert_string_equal(peer_of(&out), peers[0]);
+	assert_int_equal(children_remove(&t, 20, &out), 0);
+	assert_string_equal(peer_of(&out), "[fe80::1%lo]:22");
+	assert_int_equal(((struct sockaddr_in6 *)&out.peer)->sin6_scope_id, 1);
+	for (i = 1; i < 4; i++) {
+		assert_int_equal(children_remove(&t, (pid_t)(10 + i), &out), 0);
+		assert_string_equal(peer_of(&out), peers[i]);
+		assert_int_equal(out.start.tv_sec, t0.tv_sec);
+		assert_int_equal(out.stage, CHILD_UNTIMED);
+	}
 	children_free(&t);
 }
 
@@ -494,7 +519,7 @@ test_signal_all(void **state)
 	if (gone == 0)
 		_exit(0);
 	assert_int_equal(waitpid(gone, &status, 0), gone);
-	assert_int_equal(add_child(&t, gone, "gone", &t0), 0);
+	assert_int_equal(add_child(&t, gone, "192.0.2.1:1", &t0), 0);
 	for (i = 0; i < 3; i++) {
 		pids[i] = track(fork());
 		assert_true(pids[i] != -1);
@@ -502,7 +527,7 @@ test_signal_all(void **state)
 			for (;;)
 				pause();
 		}
-		assert_int_equal(add_child(&t, pids[i], "x", &t0), 0);
+		assert_int_equal(add_child(&t, pids[i], "192.0.2.2:2", &t0), 0);
 	}
 	assert_int_equal(children_signal_all(&t, SIGUSR2), 0);
 	for (i = 0; i < 3; i++) {
@@ -525,7 +550,7 @@ add_timed(struct children *t, pid_t pid, time_t due)
 	c.start.tv_sec = due - 10;
 	c.due.tv_sec = due;
 	c.stage = CHILD_RUNNING;
-	strlcpy(c.peer, "127.0.0.1:1", sizeof(c.peer));
+	assert_int_equal(peer_addr("127.0.0.1:1", &c.peer), 0);
 	assert_int_equal(children_add(t, &c), 0);
 }
 
@@ -543,7 +568,7 @@ test_deadline_order(void **state)
 {
 	struct children t = { 0 };
 	struct timespec now = { 0 }, due;
-	struct child *c;
+	struct child c;
 	time_t last = 0;
 	int i, got = 0, deferred = 0, want = 0;
 
@@ -556,18 +581,19 @@ test_deadline_order(void **state)
 	assert_int_equal(children_next_due(&t, &due), 1);
 	assert_int_equal(due.tv_sec, 1);
 	now.tv_sec = 5000;
-	while ((c = children_due(&t, &now)) != NULL) {
-		if (c->due.tv_sec < last)
-			fail_msg("pid %ld due %ld after %ld", (long)c->pid,
-			    (long)c->due.tv_sec, (long)last);
-		last = c->due.tv_sec;
-		if (c->stage == CHILD_RUNNING && (c->pid - 1000) % 5 == 0) {
-			due.tv_sec = c->due.tv_sec + 1000;
-			children_defer(&t, c, &due);
+	while (children_due(&t, &now, &c)) {
+		if (c.due.tv_sec < last)
+			fail_msg("pid %ld due %ld after %ld", (long)c.pid,
+			    (long)c.due.tv_sec, (long)last);
+		last = c.due.tv_sec;
+		assert_string_equal(peer_of(&c), "127.0.0.1:1");
+		if (c.stage == CHILD_RUNNING && (c.pid - 1000) % 5 == 0) {
+			due.tv_sec = c.due.tv_sec + 1000;
+			children_defer(&t, c.pid, &due);
 			deferred++;
 			continue;
 		}
-		children_untime(&t, c);
+		children_untime(&t, c.pid);
 		got++;
 	}
 	for (i = 1; i <= 300; i++)
@@ -589,25 +615,26 @@ test_deadline_not_yet(void **state)
 {
 	struct children t = { 0 };
 	struct timespec now = { .tv_sec = 15 }, due = { 0 };
-	struct child *c;
+	struct child c;
 
 	(void)state;
 	add_timed(&t, 1, 10);
 	add_timed(&t, 2, 20);
-	assert_non_null(c = children_due(&t, &now));
-	assert_int_equal(c->pid, 1);
+	assert_int_equal(children_due(&t, &now, &c), 1);
+	assert_int_equal(c.pid, 1);
 	due.tv_sec = 30;
-	children_defer(&t, c, &due);	/* SIGKILL list: due 30 */
-	assert_null(children_due(&t, &now));
+	children_defer(&t, c.pid, &due);	/* SIGKILL list: due 30 */
+	assert_int_equal(children_due(&t, &now, &c), 0);
 	assert_int_equal(children_next_due(&t, &due), 1);
 	assert_int_equal(due.tv_sec, 20);
 	assert_int_equal(children_remove(&t, 2, NULL), 0);
 	assert_int_equal(children_next_due(&t, &due), 1);
 	assert_int_equal(due.tv_sec, 30);
 	now.tv_sec = 30;
-	assert_non_null(c = children_due(&t, &now));
-	assert_int_equal(c->pid, 1);
-	assert_int_equal(c->stage, CHILD_TERMINATING);
+	assert_int_equal(children_due(&t, &now, &c), 1);
+	assert_int_equal(c.pid, 1);
+	assert_int_equal(c.stage, CHILD_TERMINATING);
+	assert_int_equal(c.due.tv_sec, 30);
 	assert_int_equal(children_remove(&t, 1, NULL), 0);
 	assert_int_equal(children_next_due(&t, &due), 0);
 	children_free(&t);
@@ -620,7 +647,7 @@ main(void)
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_hash_churn),
-		cmocka_unit_test(test_long_peer),
+		cmocka_unit_test(test_peer_kept),
 		cmocka_unit_test(test_deadline_order),
 		cmocka_unit_test(test_deadline_not_yet),
 		cmocka_unit_test(test_format_status_table),
