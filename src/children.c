@@ -440,7 +440,7 @@ children_count(const struct children *t)
 /*
  * Send sig to the process group of child pid: each child leads a group
  * of its own, so this reaches whatever it started too.  A child so new it
- * has not called setpgid() or setsid() yet has no group: signal it alone
+ * has not called setpgid() yet has no group: signal it alone
  * (blocked in it until its set-up is done, the signal then takes effect).
  */
 int

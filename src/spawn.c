@@ -136,12 +136,21 @@ spawn_set_access(const struct access_rules *rules)
 
 /*
  * The child's set-up, as posix_spawn attributes and file actions: its own
- * session (so a terminal's ^C reaches forkd alone, and forkd can signal
- * the child's whole process group), every signal at its default and an
+ * process group (so a terminal's ^C reaches forkd alone, and forkd can
+ * signal whatever the child started), every signal at its default and an
  * empty mask, the connection on fds 0 and 1 (and 2 if asked), nothing of
  * forkd's beyond fd 2.  The connection is always dup'ed onto conn_slot
  * first, so that these actions never change and nothing is allocated per
  * connection.
+ *
+ * A process group, not a session (POSIX_SPAWN_SETSID): the kernel gives
+ * every new session a scheduler autogroup of its own, with the CPU share
+ * of a whole login session.  Measured with 20 busy children: another
+ * session's busy loop got 28 of 300 ticks beside per-child sessions, 283
+ * beside per-child groups (all forkd's children share its one session's
+ * share), so a flood of connections would take the CPU from the admin's
+ * shell; and a burst of 2,000 connections was served in 4.4-5.0 s with
+ * sessions against 3.3-3.6 s with groups (ref-spawn: 3.3-3.4 s).
  */
 static int
 build_actions(enum child_stderr err)
@@ -152,7 +161,7 @@ build_actions(enum child_stderr err)
 	sigfillset(&all);
 	sigemptyset(&none);
 	if ((e = posix_spawnattr_init(&spawn_attr)) != 0 ||
-	    (e = posix_spawnattr_setflags(&spawn_attr, POSIX_SPAWN_SETSID |
+	    (e = posix_spawnattr_setflags(&spawn_attr, POSIX_SPAWN_SETPGROUP |
 	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) != 0 ||
 	    (e = posix_spawnattr_setsigdefault(&spawn_attr, &all)) != 0 ||
 	    (e = posix_spawnattr_setsigmask(&spawn_attr, &none)) != 0 ||
@@ -310,10 +319,10 @@ child_stdio(int conn)
  * A forked child, from fork() to serving a built-in; never returns.  Its
  * own process group first, while every signal is still blocked: a
  * terminal's ^C (sent to forkd's group) must not reach it, and forkd
- * signals the group.  A group, not a session: a built-in is forkd's own
- * code, which never opens a terminal, and setsid() also makes the kernel
- * create (and the exit destroy) a scheduler autogroup, measured at 26 us
- * of the machine's 430 a connection.  closefrom(3) closes the listeners,
+ * signals the group.  A group, not a session, as for a program (see
+ * build_actions()); here setsid()'s autogroup also cost 26 us of the
+ * machine's 430 a connection, created at start and destroyed at exit.
+ * closefrom(3) closes the listeners,
  * the self-pipe, the connection's original fd and anything else of
  * forkd's: the built-in path never execs, so close-on-exec alone would
  * leave them open.

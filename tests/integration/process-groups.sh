@@ -1,6 +1,7 @@
 #!/bin/bash
-# Each child leads a process group of its own (an exec'd one a session
-# too), and forkd signals groups: what a child started does not outlive a shutdown, and a
+# Each child leads a process group of its own, in forkd's session (no
+# session of its own: its scheduler autogroup would weigh as much as a
+# login session), and forkd signals groups: what a child started does not outlive a shutdown, and a
 # terminal's ^C (SIGINT to forkd's process group) reaches forkd alone,
 # which then gives its children the grace period.
 set -u
@@ -36,14 +37,6 @@ have_grandchildren() {
 # Succeed if none of the pids given is alive.
 none_alive() { local p; for p in "$@"; do alive "$p" && return 1; done; return 0; }
 
-# Succeed if every pid given leads its own process group and session.
-all_leaders() {
-	local p
-	for p in "$@"; do
-		[ "$(stat_field "$p" 2)" = "$p" ] && [ "$(stat_field "$p" 3)" = "$p" ] || return 1
-	done
-}
-
 # Succeed if every pid given leads its own process group, in the session
 # of forkd (pid $1, the rest its children).
 all_group_leaders() {
@@ -58,8 +51,7 @@ all_group_leaders() {
 # Succeed if every pid given is alive.
 all_alive() { local p; for p in "$@"; do alive "$p" || return 1; done; }
 
-# 1. Built-in children lead their own process group (forkd's own code
-# never opens a terminal: no session, which would cost an autogroup).
+# 1. Built-in children lead their own process group.
 start_forkd -l "$H:0" -b echo || bail "forkd did not start"
 hold_open "$H" "$PORT" 2 && wait_for children_is "$FORKD_PID" 2
 # shellcheck disable=SC2046 # (each child leads its group once it has run setpgid)
@@ -83,7 +75,8 @@ stop_forkd
 start_forkd -g 0 -l "$H:0" -- /bin/sh -c 'sleep 100 & wait' || bail "forkd did not start"
 hold_open "$H" "$PORT" 2 && wait_for children_is "$FORKD_PID" 2
 mapfile -t kids < <(child_pids "$FORKD_PID")
-check "exec'd children lead their own session and process group" all_leaders "${kids[@]}"
+check "exec'd children lead their own process group, in forkd's session" \
+	wait_for all_group_leaders "$FORKD_PID" "${kids[@]}"
 wait_for have_grandchildren "${kids[@]}" || bail "the children started no sleep"
 mapfile -t grandkids < <(for k in "${kids[@]}"; do child_pids "$k"; done)
 kill -TERM "$FORKD_PID"
