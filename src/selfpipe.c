@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+
 #include "forkd.h"
 
 static int pipefd[2] = { -1, -1 };
@@ -27,6 +29,29 @@ static struct sigaction child_default;	/* SIG_DFL, every signal masked */
 static sigset_t child_mask;		/* empty */
 static int child_signals[SELFPIPE_NSIG];	/* back to SIG_DFL */
 static int child_nsignals;
+
+#if defined(__x86_64__) && defined(__linux__)
+/*
+ * The kernel's struct sigaction on x86-64 (handler, flags, restorer,
+ * 64-bit mask): SIG_DFL needs no restorer.  The raw system calls keep
+ * the child off two pages of libc's code (sigaction's and
+ * pthread_sigmask's), each a page fault in every child.
+ */
+struct kernel_sigaction {
+	void		(*handler)(int);
+	unsigned long	flags;
+	void		(*restorer)(void);
+	unsigned long	mask;
+};
+
+/*
+ * Beside the rest of what the child reads, in memory forkd has written
+ * (so its page tables come with the fork): a constant would sit on a
+ * page of the file that the child must fault in.
+ */
+static struct kernel_sigaction child_default_raw;	/* SIG_DFL */
+static unsigned long child_mask_raw;			/* empty */
+#endif
 
 /* The signals that travel the pipe. */
 static const int caught[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
@@ -107,6 +132,11 @@ prepare_child_reset(void)
 
 	memset(&child_default, 0, sizeof(child_default));
 	child_default.sa_handler = SIG_DFL;
+#if defined(__x86_64__) && defined(__linux__)
+	child_default_raw.handler = SIG_DFL;
+	child_default_raw.mask = ~0UL;
+	child_mask_raw = 0;
+#endif
 	sigfillset(&child_default.sa_mask);
 	sigemptyset(&child_mask);
 	child_nsignals = 0;
@@ -203,17 +233,62 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
  * Page-aligned: selfpipe.o comes first of the objects in that section,
  * so the whole path (under 4 KiB) starts a page and stays on it.
  */
+#if defined(__x86_64__) && defined(__linux__)
+/*
+ * A system call with no libc in between (errno untouched: the result is
+ * -errno on failure): syscall(3) itself would be a third page of libc.
+ */
+FORKD_CHILD_PATH static long
+raw_syscall4(long nr, long a, long b, long c, long d)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+
+	__asm__ volatile ("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b),
+	    "d"(c), "r"(r10) : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Signal sig back to SIG_DFL: 0, or -1. */
+FORKD_CHILD_PATH static int
+child_default_action(int sig)
+{
+	return raw_syscall4(SYS_rt_sigaction, sig,
+	    (long)&child_default_raw, 0, sizeof(child_mask_raw)) == 0 ? 0 : -1;
+}
+
+/* No signal blocked: 0, or -1. */
+FORKD_CHILD_PATH static int
+child_empty_mask(void)
+{
+	return raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK,
+	    (long)&child_mask_raw, 0, sizeof(child_mask_raw)) == 0 ? 0 : -1;
+}
+#else
+FORKD_CHILD_PATH static int
+child_default_action(int sig)
+{
+	return sigaction(sig, &child_default, NULL);
+}
+
+FORKD_CHILD_PATH static int
+child_empty_mask(void)
+{
+	return sigprocmask(SIG_SETMASK, &child_mask, NULL);
+}
+#endif
+
 FORKD_CHILD_PATH __attribute__((aligned(4096))) int
 selfpipe_child_reset(int keep_sigpipe)
 {
 	int i, rc = 0;
 
 	for (i = 0; i < child_nsignals; i++)
-		if (sigaction(child_signals[i], &child_default, NULL) == -1)
+		if (child_default_action(child_signals[i]) == -1)
 			rc = -1;
-	if (!keep_sigpipe && sigaction(SIGPIPE, &child_default, NULL) == -1)
+	if (!keep_sigpipe && child_default_action(SIGPIPE) == -1)
 		rc = -1;
-	if (sigprocmask(SIG_SETMASK, &child_mask, NULL) == -1)
+	if (child_empty_mask() == -1)
 		rc = -1;
 	return rc;
 }

@@ -359,7 +359,7 @@ child_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
  * On the child's page of code: fork() returns here in the child too, and
  * a page of forkd's code a child runs is a page fault.
  */
-FORKD_CHILD_PATH static pid_t
+FORKD_CHILD_PATH __attribute__((noinline)) static pid_t
 spawn_builtin(const struct config *cfg, int conn, const struct conninfo *ci)
 {
 	sigset_t all, old;
