@@ -30,7 +30,12 @@ static sigset_t child_mask;		/* empty */
 static int child_signals[SELFPIPE_NSIG];	/* back to SIG_DFL */
 static int child_nsignals;
 
-#if defined(__x86_64__) && defined(__linux__)
+/* x86-64 Linux (not x32): the child's two signal calls go to the kernel. */
+#if defined(__x86_64__) && !defined(__ILP32__) && defined(__linux__)
+#define RAW_SIGNAL_CALLS	1
+#endif
+
+#ifdef RAW_SIGNAL_CALLS
 /*
  * The kernel's struct sigaction on x86-64 (handler, flags, restorer,
  * 64-bit mask): SIG_DFL needs no restorer.  The raw system calls keep
@@ -132,7 +137,7 @@ prepare_child_reset(void)
 
 	memset(&child_default, 0, sizeof(child_default));
 	child_default.sa_handler = SIG_DFL;
-#if defined(__x86_64__) && defined(__linux__)
+#ifdef RAW_SIGNAL_CALLS
 	child_default_raw.handler = SIG_DFL;
 	child_default_raw.mask = ~0UL;
 	child_mask_raw = 0;
@@ -233,7 +238,7 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
  * Page-aligned: selfpipe.o comes first of the objects in that section,
  * so the whole path (under 4 KiB) starts a page and stays on it.
  */
-#if defined(__x86_64__) && defined(__linux__)
+#ifdef RAW_SIGNAL_CALLS
 /*
  * A system call with no libc in between (errno untouched: the result is
  * -errno on failure): syscall(3) itself would be a third page of libc.
