@@ -229,20 +229,20 @@ relink_moved(struct children *t, size_t j)
 }
 
 /*
- * The entry of a child, its address in binary.  An IPv6 address with a
- * scope (fe80::1%eth0) keeps the scope in the cold entry.
+ * Entry i from c, the address in binary.  An IPv6 address with a scope
+ * (fe80::1%eth0) keeps the scope in the cold entry.
  */
 static void
-pack(struct child_entry *e, uint32_t *scope, const struct child *c)
+pack(struct children *t, size_t i, const struct child *c)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->peer;
 	const struct sockaddr_in6 *sin6 =
 	    (const struct sockaddr_in6 *)&c->peer;
+	struct child_entry *e = &t->v[i];
 
 	memset(e, 0, sizeof(*e));
 	e->pid = c->pid;
 	e->start = timespec_ns(&c->start);
-	*scope = 0;
 	if (c->peer.ss_family == AF_INET) {
 		e->family = AF_INET;
 		e->port = ntohs(sin->sin_port);
@@ -251,8 +251,10 @@ pack(struct child_entry *e, uint32_t *scope, const struct child *c)
 		e->family = AF_INET6;
 		e->port = ntohs(sin6->sin6_port);
 		memcpy(e->addr, &sin6->sin6_addr, 16);
-		if ((*scope = sin6->sin6_scope_id) != 0)
+		if (sin6->sin6_scope_id != 0) {
 			e->family |= SCOPED;
+			t->cold[i].scope_id = sin6->sin6_scope_id;
+		}
 	}
 }
 
@@ -295,21 +297,15 @@ unpack(const struct children *t, size_t i, struct child *c)
 	}
 }
 
-/* "ip:port" or "[ip]:port" of c's client, as the connection's lines say. */
+/*
+ * "ip:port" or "[ip]:port" of c's client, as the connection's lines say
+ * ("?:?" for no address).
+ */
 void
 children_peer_name(const struct child *c, char *buf, size_t len)
 {
-	socklen_t sl;
-
-	if (c->peer.ss_family == AF_INET)
-		sl = sizeof(struct sockaddr_in);
-	else if (c->peer.ss_family == AF_INET6)
-		sl = sizeof(struct sockaddr_in6);
-	else {
-		snprintf(buf, len, "?:?");
-		return;
-	}
-	listener_name((const struct sockaddr *)&c->peer, sl, buf, len);
+	listener_name((const struct sockaddr *)&c->peer, sizeof(c->peer), buf,
+	    len);
 }
 
 /*
@@ -320,19 +316,26 @@ children_peer_name(const struct child *c, char *buf, size_t len)
 int
 children_add(struct children *t, const struct child *c)
 {
-	uint32_t scope;
 	size_t i;
 
 	if (t->n == t->cap && grow(t) == -1)
 		return -1;
 	i = t->n++;
-	pack(&t->v[i], &scope, c);
-	if (scope != 0)
-		t->cold[i].scope_id = scope;
+	pack(t, i, c);
 	t->slot[slot_of(t, c->pid)] = (uint32_t)i + 1;
 	if (c->stage != CHILD_UNTIMED)
 		list_append(t, i, c->stage, timespec_ns(&c->due));
 	return 0;
+}
+
+/* The index of pid's entry (its hash slot in *h), or -1 if unknown. */
+static ssize_t
+find(const struct children *t, pid_t pid, size_t *h)
+{
+	if (t->n == 0)
+		return -1;
+	*h = slot_of(t, pid);
+	return t->slot[*h] == 0 ? -1 : (ssize_t)t->slot[*h] - 1;
 }
 
 /* The index of pid's entry, or -1 if unknown. */
@@ -341,25 +344,22 @@ index_of(const struct children *t, pid_t pid)
 {
 	size_t h;
 
-	if (t->n == 0)
-		return -1;
-	h = slot_of(t, pid);
-	return t->slot[h] == 0 ? -1 : (ssize_t)t->slot[h] - 1;
+	return find(t, pid, &h);
 }
 
 /* Forget pid, copying its entry to out (if not NULL); -1 if unknown. */
 int
 children_remove(struct children *t, pid_t pid, struct child *out)
 {
-	ssize_t i = index_of(t, pid);
-	size_t last;
+	size_t h, last;
+	ssize_t i = find(t, pid, &h);
 
 	if (i == -1)
 		return -1;
 	if (out != NULL)
 		unpack(t, (size_t)i, out);
 	list_unlink(t, (size_t)i);
-	slot_clear(t, slot_of(t, pid));
+	slot_clear(t, h);
 	last = --t->n;
 	if ((size_t)i != last) {	/* the last entry fills the hole */
 		t->v[i] = t->v[last];

@@ -20,21 +20,20 @@ static int pipefd[2] = { -1, -1 };
 static volatile sig_atomic_t own_flags[SELFPIPE_NSIG];
 static volatile sig_atomic_t *pending = own_flags;	/* set by the handler */
 
-/*
- * What a new child resets, prepared at start: it only reads these, so
- * it touches no libc sigset function and writes no page of forkd's data
- * (each page a child writes or runs is a page fault).
- */
-static struct sigaction child_default;	/* SIG_DFL, every signal masked */
-static sigset_t child_mask;		/* empty */
-static int child_signals[SELFPIPE_NSIG];	/* back to SIG_DFL */
-static int child_nsignals;
-
 /* x86-64 Linux (not x32): the child's two signal calls go to the kernel. */
 #if defined(__x86_64__) && !defined(__ILP32__) && defined(__linux__)
 #define RAW_SIGNAL_CALLS	1
 #endif
 
+/*
+ * What a new child resets, prepared at start: it only reads these, so
+ * it touches no libc sigset function and writes no page of forkd's data
+ * (each page a child writes or runs is a page fault).  They are data
+ * forkd has written, so their page tables come with the fork: constants
+ * would sit on a page of the file that the child must fault in.
+ */
+static int child_signals[SELFPIPE_NSIG];	/* back to SIG_DFL */
+static int child_nsignals;
 #ifdef RAW_SIGNAL_CALLS
 /*
  * The kernel's struct sigaction on x86-64 (handler, flags, restorer,
@@ -49,13 +48,11 @@ struct kernel_sigaction {
 	unsigned long	mask;
 };
 
-/*
- * Beside the rest of what the child reads, in memory forkd has written
- * (so its page tables come with the fork): a constant would sit on a
- * page of the file that the child must fault in.
- */
-static struct kernel_sigaction child_default_raw;	/* SIG_DFL */
-static unsigned long child_mask_raw;			/* empty */
+static struct kernel_sigaction child_default;	/* SIG_DFL, all masked */
+static unsigned long child_mask;		/* empty */
+#else
+static struct sigaction child_default;	/* SIG_DFL, every signal masked */
+static sigset_t child_mask;		/* empty */
 #endif
 
 /* The signals that travel the pipe. */
@@ -136,14 +133,15 @@ prepare_child_reset(void)
 	int signo;
 
 	memset(&child_default, 0, sizeof(child_default));
-	child_default.sa_handler = SIG_DFL;
 #ifdef RAW_SIGNAL_CALLS
-	child_default_raw.handler = SIG_DFL;
-	child_default_raw.mask = ~0UL;
-	child_mask_raw = 0;
-#endif
+	child_default.handler = SIG_DFL;
+	child_default.mask = ~0UL;
+	child_mask = 0;
+#else
+	child_default.sa_handler = SIG_DFL;
 	sigfillset(&child_default.sa_mask);
 	sigemptyset(&child_mask);
+#endif
 	child_nsignals = 0;
 	for (i = 0; i < NCAUGHT; i++)
 		child_signals[child_nsignals++] = caught[i];
@@ -229,21 +227,15 @@ selfpipe_drain(unsigned char seen[SELFPIPE_NSIG])
 }
 
 /*
- * In a new child, with every signal still blocked: default dispositions
- * (SIG_IGN survives exec: any forkd inherited, and SIGPIPE's unless
- * keep_sigpipe), an empty mask.  After this no forkd handler can run in
- * the child.  The pipe's ends are left to the caller's closefrom(3),
- * one syscall for every fd of forkd's.  Its path between fork and serving is
- * kept on few pages (FORKD_CHILD_PATH) and writes none of forkd's data.
- * Page-aligned: selfpipe.o comes first of the objects in that section,
- * so the whole path (under 4 KiB) starts a page and stays on it.
+ * The child's two signal calls, inlined into selfpipe_child_reset() so
+ * that they stay on its page.
  */
 #ifdef RAW_SIGNAL_CALLS
 /*
  * A system call with no libc in between (errno untouched: the result is
  * -errno on failure): syscall(3) itself would be a third page of libc.
  */
-FORKD_CHILD_PATH static long
+static inline __attribute__((always_inline)) long
 raw_syscall4(long nr, long a, long b, long c, long d)
 {
 	long ret;
@@ -255,34 +247,45 @@ raw_syscall4(long nr, long a, long b, long c, long d)
 }
 
 /* Signal sig back to SIG_DFL: 0, or -1. */
-FORKD_CHILD_PATH static int
+static inline __attribute__((always_inline)) int
 child_default_action(int sig)
 {
 	return raw_syscall4(SYS_rt_sigaction, sig,
-	    (long)&child_default_raw, 0, sizeof(child_mask_raw)) == 0 ? 0 : -1;
+	    (long)&child_default, 0, sizeof(child_mask)) == 0 ? 0 : -1;
 }
 
 /* No signal blocked: 0, or -1. */
-FORKD_CHILD_PATH static int
+static inline __attribute__((always_inline)) int
 child_empty_mask(void)
 {
 	return raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK,
-	    (long)&child_mask_raw, 0, sizeof(child_mask_raw)) == 0 ? 0 : -1;
+	    (long)&child_mask, 0, sizeof(child_mask)) == 0 ? 0 : -1;
 }
 #else
-FORKD_CHILD_PATH static int
+static inline __attribute__((always_inline)) int
 child_default_action(int sig)
 {
 	return sigaction(sig, &child_default, NULL);
 }
 
-FORKD_CHILD_PATH static int
+static inline __attribute__((always_inline)) int
 child_empty_mask(void)
 {
 	return sigprocmask(SIG_SETMASK, &child_mask, NULL);
 }
 #endif
 
+/*
+ * In a new child, with every signal still blocked: default dispositions
+ * (SIG_IGN survives exec: any forkd inherited, and SIGPIPE's unless
+ * keep_sigpipe), an empty mask.  After this no forkd handler can run in
+ * the child.  The pipe's ends are left to the caller's closefrom(3),
+ * one syscall for every fd of forkd's.  The child's path between fork
+ * and serving is kept on few pages (FORKD_CHILD_PATH) and writes none of
+ * forkd's data.
+ * Page-aligned: selfpipe.o comes first of the objects in that section,
+ * so the whole path (under 4 KiB) starts a page and stays on it.
+ */
 FORKD_CHILD_PATH __attribute__((aligned(4096))) int
 selfpipe_child_reset(int keep_sigpipe)
 {

@@ -322,10 +322,9 @@ child_stdio(int conn)
  * signals the group.  A group, not a session, as for a program (see
  * build_actions()); here setsid()'s autogroup also cost 26 us of the
  * machine's 430 a connection, created at start and destroyed at exit.
- * closefrom(3) closes the listeners,
- * the self-pipe, the connection's original fd and anything else of
- * forkd's: the built-in path never execs, so close-on-exec alone would
- * leave them open.
+ * closefrom(3) closes the listeners, the self-pipe, the connection's
+ * original fd and anything else of forkd's: the built-in path never
+ * execs, so close-on-exec alone would leave them open.
  */
 FORKD_CHILD_PATH __attribute__((noinline)) static void
 child_builtin(const struct config *cfg, int conn, const struct conninfo *ci)

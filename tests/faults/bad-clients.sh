@@ -65,24 +65,26 @@ slots_freed noread "$a"
 kill -TERM "$NOREAD_PID"
 a=$((a + C + 2))
 
-# --- reset at once (SO_LINGER 0) ----------------------------------------------
-n=$(log_count "reaped pid [0-9]+ $H:[0-9]+ exit 0 ")
-check_eq "reset: $N clients connect and reset at once" \
-	"$("$BAD" "$H" "$PORT" reset "$N" 2>>"$T/client.err")" "reset $N"
-check "reset: all $N accepted and reaped with exit 0 (a reset is a client leaving)" \
-	log_wait -t 30 $((n + N)) "reaped pid [0-9]+ $H:[0-9]+ exit 0 "
-check_eq "reset: counters: accepted $((a + N)) = reaped" "$(accepted_reaped)" "$((a + N)) $((a + N))"
-fault_end reset 0
+# Run N clients of bad-client's MODE at once as the case LABEL (WHAT they
+# do; WANT, what bad-client must print): all N are reaped with exit 0 and
+# counted, A being the accepted count before.  4 checks and fault_end's.
+burst_case() {
+	local label=$1 mode=$2 what=$3 want=$4 a=$5 n
+	n=$(log_count "reaped pid [0-9]+ $H:[0-9]+ exit 0 ")
+	check_eq "$label: $N clients $what" \
+		"$("$BAD" "$H" "$PORT" "$mode" "$N" 2>>"$T/client.err")" "$want"
+	check "$label: all $N accepted and reaped with exit 0" \
+		log_wait -t 30 $((n + N)) "reaped pid [0-9]+ $H:[0-9]+ exit 0 "
+	check_eq "$label: counters: accepted $((a + N)) = reaped" "$(accepted_reaped)" "$((a + N)) $((a + N))"
+	fault_end "$label" 0
+}
+
+# --- reset at once (SO_LINGER 0): a reset is a client leaving ---------------
+burst_case reset reset "connect and reset at once" "reset $N" "$a"
 a=$((a + N + 1))
 
 # --- half-close after the line ----------------------------------------------
-n=$(log_count "reaped pid [0-9]+ $H:[0-9]+ exit 0 ")
-check_eq "half-close: $N clients each get their line back, then EOF" \
-	"$("$BAD" "$H" "$PORT" halfclose "$N" 2>>"$T/client.err")" "ok $N failed 0"
-check "half-close: all $N reaped with exit 0" \
-	log_wait -t 30 $((n + N)) "reaped pid [0-9]+ $H:[0-9]+ exit 0 "
-check_eq "half-close: counters: accepted $((a + N)) = reaped" "$(accepted_reaped)" "$((a + N)) $((a + N))"
-fault_end half-close 0
+burst_case half-close halfclose "each get their line back, then EOF" "ok $N failed 0" "$a"
 
 check_eq "no other kind of line: no errors, no unknown pid" \
 	"$(log_lines '' | grep -cvE '^(listening on |reaped pid [0-9]+ [0-9.]+:[0-9]+ exit (0|124) |max-children |counters: )')" 0
