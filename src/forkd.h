@@ -309,6 +309,7 @@ int		activation_take(struct listener *, size_t, size_t *, char *,
 #define FORKD_CHILD_PATH __attribute__((section(".text.hot.forkd_child")))
 int		selfpipe_open(void);
 int		selfpipe_fd(void);
+int		selfpipe_poll(struct pollfd *, nfds_t, int);
 int		selfpipe_drain(unsigned char seen[SELFPIPE_NSIG]);
 int		selfpipe_child_reset(int keep_sigpipe);
 void		selfpipe_keep_flags(volatile sig_atomic_t *);

@@ -3,11 +3,19 @@
  * number as one byte, the poll loop reads both back.  The flag is the
  * truth, the byte only the wake-up: a full pipe loses bytes, never
  * signals.  Nothing else ever runs in signal context.
+ *
+ * forkd's signals stay blocked except inside the loop's wait
+ * (selfpipe_poll(): ppoll() opens them and closes them again in one
+ * step), so a handler only ever interrupts that wait.  fork() then needs
+ * no masking of its own, and the signals that come while the loop
+ * accepts, forks and reaps arrive as one each when it next waits: 16
+ * children reaped in a round cost one handler, not 16.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +25,7 @@
 #include "forkd.h"
 
 static int pipefd[2] = { -1, -1 };
+static sigset_t wait_mask;	/* the mask inside selfpipe_poll() */
 static volatile sig_atomic_t own_flags[SELFPIPE_NSIG];
 static volatile sig_atomic_t *pending = own_flags;	/* set by the handler */
 
@@ -154,9 +163,11 @@ prepare_child_reset(void)
 
 /*
  * Create the pipe (both ends non-blocking and close-on-exec), install the
- * handlers, ignore SIGPIPE, and unblock the signals forkd handles: a
- * parent's mask survives exec, and with SIGCHLD or SIGTERM blocked forkd
- * would never reap or stop.  -1 with errno on failure.
+ * handlers, ignore SIGPIPE, and block the signals forkd handles from now
+ * on but inside selfpipe_poll().  Its mask is the one forkd was started
+ * with, less those signals: a parent's mask survives exec, and with
+ * SIGCHLD or SIGTERM blocked there too forkd would never reap or stop.
+ * -1 with errno on failure.
  */
 int
 selfpipe_open(void)
@@ -173,7 +184,72 @@ selfpipe_open(void)
 	if (set_handler(SIGPIPE, SIG_IGN) == -1)
 		return -1;
 	caught_set(&handled);
-	return sigprocmask(SIG_UNBLOCK, &handled, NULL);
+	if (sigprocmask(SIG_BLOCK, &handled, &wait_mask) == -1)
+		return -1;
+	for (i = 0; i < NCAUGHT; i++)
+		sigdelset(&wait_mask, caught[i]);
+	return 0;
+}
+
+/*
+ * Run the handlers of forkd's signals that are pending: ppoll() runs one
+ * only if no fd is ready, so under load (a listener always ready) they
+ * would wait for good.  Whether any ran.
+ */
+static int
+handle_pending(void)
+{
+	sigset_t set, old;
+	size_t i;
+
+	if (sigpending(&set) == -1)
+		return 0;
+	for (i = 0; i < NCAUGHT; i++)
+		if (sigismember(&set, caught[i]) == 1)
+			break;
+	if (i == NCAUGHT)
+		return 0;
+	/* Every pending one is handled before the mask closes again. */
+	sigprocmask(SIG_SETMASK, &wait_mask, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 1;
+}
+
+/*
+ * The loop's wait: poll(2) on pfd for up to ms milliseconds (-1: no
+ * limit) with forkd's signals open, the one place their handlers run.
+ * When one ran, the pipe's entry in pfd (if any) says POLLIN, instead of
+ * an EINTR, and every other signal of forkd's pending then has run too.
+ * The number of entries with revents, or -1 with errno.
+ */
+int
+selfpipe_poll(struct pollfd *pfd, nfds_t n, int ms)
+{
+	struct timespec ts;
+	nfds_t i;
+	int r, ran = 0;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	r = ppoll(pfd, n, ms < 0 ? NULL : &ts, &wait_mask);
+	if (r == -1) {
+		if (errno != EINTR)
+			return -1;
+		for (i = 0; i < n; i++)
+			pfd[i].revents = 0;
+		r = 0;
+		ran = 1;
+	}
+	/* A timeout had nothing pending: it would have been an EINTR. */
+	if ((r > 0 || ran) && handle_pending())
+		ran = 1;
+	for (i = 0; ran && i < n; i++)
+		if (pfd[i].fd == pipefd[0]) {
+			if (pfd[i].revents == 0)
+				r++;
+			pfd[i].revents |= POLLIN;
+		}
+	return r;
 }
 
 /* The end the poll loop watches. */
@@ -276,13 +352,14 @@ child_empty_mask(void)
 #endif
 
 /*
- * In a new child, with every signal still blocked: default dispositions
- * (SIG_IGN survives exec: any forkd inherited, and SIGPIPE's unless
- * keep_sigpipe), an empty mask.  After this no forkd handler can run in
- * the child.  The pipe's ends are left to the caller's closefrom(3),
- * one syscall for every fd of forkd's.  The child's path between fork
- * and serving is kept on few pages (FORKD_CHILD_PATH) and writes none of
- * forkd's data.
+ * In a new child, with forkd's signals still blocked (the parent blocks
+ * them everywhere but in selfpipe_poll(), so no handler of forkd's has
+ * run here): default dispositions (SIG_IGN survives exec: any forkd
+ * inherited, and SIGPIPE's unless keep_sigpipe), an empty mask.  After
+ * this no forkd handler can run in the child.  The pipe's ends are left
+ * to the caller's closefrom(3), one syscall for every fd of forkd's.  The
+ * child's path between fork and serving is kept on few pages
+ * (FORKD_CHILD_PATH) and writes none of forkd's data.
  * Page-aligned: selfpipe.o comes first of the objects in that section,
  * so the whole path (under 4 KiB) starts a page and stays on it.
  */

@@ -1,8 +1,8 @@
 /*
- * The one loop: poll() on the self-pipe and the listening sockets; accept,
- * admit (access rules, per-address and rate limits) and spawn; reap on
- * SIGCHLD; time children out; act on the other signals; shut down in
- * order.
+ * The one loop: poll() on the self-pipe and the listening sockets, the
+ * only place forkd's signals are open (selfpipe_poll()); accept, admit
+ * (access rules, per-address and rate limits) and spawn; reap on SIGCHLD;
+ * time children out; act on the other signals; shut down in order.
  */
 #include "config.h"
 
@@ -884,9 +884,7 @@ server_loop(struct server *s)
 		    pending_count(&s->pend) == 0)
 			break;
 		n = build_pollset(s, pfd, &m);
-		if (poll(pfd, n, poll_timeout(s)) == -1) {
-			if (errno == EINTR)	/* a handler ran: normal */
-				continue;
+		if (selfpipe_poll(pfd, n, poll_timeout(s)) == -1) {
 			log_warn("poll");
 			return EX_SOFTWARE;
 		}

@@ -56,14 +56,14 @@ tests_unit_test_selfpipe_SOURCES = tests/unit/test_selfpipe.c tests/unit/check.h
 tests_unit_test_selfpipe_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_selfpipe_LDADD = $(UNIT_LDADD)
 
-# server_loop() with injected accept4/fork failures; poll is wrapped to
-# watch (and pass through) every iteration.
+# server_loop() with injected accept4/fork failures; ppoll (the loop's
+# wait) is wrapped to watch (and pass through) every iteration.
 check_PROGRAMS += tests/unit/test_server
 TESTS += tests/unit/test_server
 tests_unit_test_server_SOURCES = tests/unit/test_server.c tests/unit/check.h
 tests_unit_test_server_CFLAGS = $(UNIT_WRAP_CFLAGS)
 tests_unit_test_server_LDFLAGS = $(AM_LDFLAGS) \
-	-Wl,--wrap=accept4 -Wl,--wrap=fork -Wl,--wrap=poll
+	-Wl,--wrap=accept4 -Wl,--wrap=fork -Wl,--wrap=ppoll
 tests_unit_test_server_LDADD = $(UNIT_LDADD)
 
 # The built-in services over a socketpair, each in a forked child.

@@ -3,16 +3,19 @@
  * byte per delivered signal, errno kept by the handler, coalesced SIGCHLDs
  * still reaping every child, a full pipe that neither blocks nor kills,
  * and selfpipe_child_reset() in a real forked child; a signal whose byte
- * did not fit in a full pipe is still seen; an inherited mask is undone.
+ * did not fit in a full pipe is still seen; an inherited mask is undone;
+ * forkd's signals are handled only inside selfpipe_poll().
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -41,6 +44,46 @@ setup(void **state)
 		return -1;
 	alarm(60);	/* a hang becomes a failure, not a stuck make check */
 	return 0;
+}
+
+/* The set of forkd's signals. */
+static void
+caught_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < NCAUGHT; i++)
+		sigaddset(set, caught[i]);
+}
+
+/*
+ * Like setup(), then forkd's signals unblocked for good, as if the test
+ * always sat in selfpipe_poll(): each raise() is handled before it
+ * returns.  For the tests of the handler itself.
+ */
+static int
+setup_open(void **state)
+{
+	sigset_t set;
+
+	if (setup(state) == -1)
+		return -1;
+	caught_set(&set);
+	return sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * Handle the pending signals of forkd's, as the loop's wait does: an
+ * immediate selfpipe_poll() on the pipe, which must then say POLLIN.
+ */
+static void
+poll_once(void)
+{
+	struct pollfd p = { .fd = selfpipe_fd(), .events = POLLIN };
+
+	assert_int_equal(selfpipe_poll(&p, 1, 0), 1);
+	assert_true(p.revents & POLLIN);
 }
 
 /* Close the pipe, put every disposition and the mask back. */
@@ -292,40 +335,124 @@ test_full_pipe_keeps_signal(void **state)
 	assert_int_equal(seen[SIGUSR1], 0);
 }
 
+/* Whether every one of forkd's signals is blocked now. */
+static void
+assert_caught_blocked(void)
+{
+	sigset_t now;
+	size_t i;
+
+	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now), 0);
+	for (i = 0; i < NCAUGHT; i++)
+		if (sigismember(&now, caught[i]) != 1)
+			fail_msg("signal %d open outside selfpipe_poll",
+			    caught[i]);
+}
+
+/*
+ * Proves forkd's signals are handled only inside selfpipe_poll(): after
+ * selfpipe_open() they are blocked, so raised ones wait (no byte, no
+ * flag) through any amount of other work; one selfpipe_poll() then
+ * handles them all and reports the pipe readable, not EINTR; the mask
+ * is closed again after it; with nothing pending it times out with 0.
+ */
+static void
+test_handled_in_poll(void **state)
+{
+	unsigned char seen[SELFPIPE_NSIG];
+	struct pollfd p = { .events = POLLIN };
+
+	(void)state;
+	assert_caught_blocked();
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(raise(SIGCHLD), 0);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(selfpipe_drain(seen), 0);
+	assert_int_equal(seen[SIGTERM], 0);
+
+	poll_once();
+	assert_int_equal(selfpipe_drain(seen), 2);
+	assert_int_equal(seen[SIGTERM], 1);
+	assert_int_equal(seen[SIGCHLD], 1);
+	assert_caught_blocked();
+	p.fd = selfpipe_fd();
+	assert_int_equal(selfpipe_poll(&p, 1, 0), 0);
+	assert_int_equal(p.revents, 0);
+}
+
+/*
+ * Proves a signal is not starved by a ready fd: ppoll() returns at once
+ * for a readable socket and runs no handler then, but selfpipe_poll()
+ * runs the pending ones too, so that a server whose listener always has
+ * clients waiting still reaps and stops.  Both entries come back ready.
+ */
+static void
+test_ready_fd_no_starving(void **state)
+{
+	unsigned char seen[SELFPIPE_NSIG];
+	struct pollfd p[2];
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], "x", 1), 1);
+	p[0].fd = selfpipe_fd();
+	p[1].fd = sv[0];
+	p[0].events = p[1].events = POLLIN;
+	assert_int_equal(raise(SIGCHLD), 0);
+	assert_int_equal(selfpipe_poll(p, 2, -1), 2);
+	assert_true(p[0].revents & POLLIN);
+	assert_true(p[1].revents & POLLIN);
+	memset(seen, 0, sizeof(seen));
+	assert_int_equal(selfpipe_drain(seen), 1);
+	assert_int_equal(seen[SIGCHLD], 1);
+	assert_caught_blocked();
+	/* nothing pending now: only the socket */
+	assert_int_equal(selfpipe_poll(p, 2, -1), 1);
+	assert_int_equal(p[0].revents, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /*
  * Proves an inherited signal mask cannot disable forkd: started with every
  * handled signal blocked (as a careless parent's mask survives exec),
- * selfpipe_open() unblocks them all, and a raised SIGTERM is delivered.
+ * selfpipe_poll() still opens them all, and a raised SIGTERM is handled;
+ * SIGQUIT, not forkd's, stays blocked there as it was inherited.
  */
 static void
 test_inherited_mask(void **state)
 {
 	unsigned char seen[SELFPIPE_NSIG];
-	sigset_t block, now;
-	size_t i;
+	sigset_t block, quit, now;
 
 	(void)state;
 	selfpipe_close();
-	sigemptyset(&block);
-	for (i = 0; i < NCAUGHT; i++)
-		sigaddset(&block, caught[i]);
+	caught_set(&block);
 	sigaddset(&block, SIGQUIT);	/* not forkd's: left as it was */
 	assert_int_equal(sigprocmask(SIG_SETMASK, &block, NULL), 0);
 	assert_int_equal(selfpipe_open(), 0);
-	assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now), 0);
-	for (i = 0; i < NCAUGHT; i++)
-		if (sigismember(&now, caught[i]))
-			fail_msg("signal %d still blocked", caught[i]);
-	assert_int_equal(sigismember(&now, SIGQUIT), 1);
+	assert_int_equal(raise(SIGQUIT), 0);
 	assert_int_equal(raise(SIGTERM), 0);
+	poll_once();
 	memset(seen, 0, sizeof(seen));
 	assert_int_equal(selfpipe_drain(seen), 1);
 	assert_int_equal(seen[SIGTERM], 1);
+	assert_int_equal(sigpending(&now), 0);
+	assert_int_equal(sigismember(&now, SIGQUIT), 1);
+	assert_int_equal(sigismember(&now, SIGTERM), 0);
+	/* let the pending SIGQUIT go without its core dump */
+	signal(SIGQUIT, SIG_IGN);
+	sigemptyset(&quit);
+	sigaddset(&quit, SIGQUIT);
+	assert_int_equal(sigprocmask(SIG_UNBLOCK, &quit, NULL), 0);
+	signal(SIGQUIT, SIG_DFL);
 }
 
 /*
  * Proves coalescing is handled: 50 children exit while SIGCHLD is
- * blocked, so the kernel delivers fewer than 50 SIGCHLDs (standard
+ * blocked (outside selfpipe_poll(), as in the loop's work between
+ * waits), so the kernel delivers fewer than 50 SIGCHLDs (standard
  * signals do not queue) and fewer than 50 bytes reach the pipe; one drain
  * and one children_reap() still reap all 50, leaving no zombie.
  */
@@ -336,15 +463,11 @@ test_coalesced_sigchld(void **state)
 	struct children kids = { 0 };
 	struct timespec start;
 	struct capture cap;
-	sigset_t chld, old;
 	pid_t pids[50];
 	char *log;
 	int i, n;
 
 	(void)state;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	assert_int_equal(sigprocmask(SIG_BLOCK, &chld, &old), 0);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (i = 0; i < 50; i++) {
 		pids[i] = fork();
@@ -359,7 +482,7 @@ test_coalesced_sigchld(void **state)
 	memset(seen, 0, sizeof(seen));
 	assert_int_equal(selfpipe_drain(seen), 0);	/* still blocked */
 
-	assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+	poll_once();
 	n = selfpipe_drain(seen);
 	if (n < 1 || n >= 50)
 		fail_msg("%d bytes for 50 exits while blocked", n);
@@ -462,6 +585,7 @@ child_reset_in_child(int keep_sigpipe)
 		unsigned char seen[SELFPIPE_NSIG] = { 0 };
 
 		/* SIGCHLD from the child may be there too */
+		poll_once();
 		assert_true(selfpipe_drain(seen) >= 1);
 		assert_int_equal(seen[SIGUSR1], 1);
 	}
@@ -546,13 +670,17 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_dispositions, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_each_signal, setup,
+		cmocka_unit_test_setup_teardown(test_each_signal, setup_open,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_errno_kept, setup,
+		cmocka_unit_test_setup_teardown(test_errno_kept, setup_open,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_full_pipe, setup,
+		cmocka_unit_test_setup_teardown(test_full_pipe, setup_open,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_pipe_keeps_signal,
+		    setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_handled_in_poll, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ready_fd_no_starving,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inherited_mask, setup,
 		    teardown),

@@ -8,13 +8,15 @@
  *            one call more or less than queued fails the test, so the
  *            number of accept4 calls (no spinning) is asserted for free.
  *   fork     the same: 0 is the real fork, an errno value fails.
- *   poll     always the real poll; each call is recorded (how many fds,
- *            the timeout, the server's state) and a per-test hook runs
- *            first, to connect clients or raise SIGTERM at a known point.
+ *   ppoll    always the real ppoll (the loop's wait, selfpipe_poll());
+ *            each call is recorded (how many fds, the timeout, the
+ *            server's state) and a per-test hook runs first, to connect
+ *            clients or raise SIGTERM at a known point.
  *
  * server_loop() returns only after SIGTERM and its last child: every test
- * ends by raising SIGTERM from the poll hook (the self-pipe handler turns
- * it into a byte, exactly as in the daemon).
+ * ends by raising SIGTERM from the poll hook (blocked until the real
+ * ppoll opens it, then the self-pipe handler turns it into a byte,
+ * exactly as in the daemon).
  */
 #include "config.h"
 
@@ -45,13 +47,15 @@ int	__wrap_accept4(int, struct sockaddr *, socklen_t *, int);
 int	__real_accept4(int, struct sockaddr *, socklen_t *, int);
 pid_t	__wrap_fork(void);
 pid_t	__real_fork(void);
-int	__wrap_poll(struct pollfd *, nfds_t, int);
-int	__real_poll(struct pollfd *, nfds_t, int);
+int	__wrap_ppoll(struct pollfd *, nfds_t, const struct timespec *,
+	    const sigset_t *);
+int	__real_ppoll(struct pollfd *, nfds_t, const struct timespec *,
+	    const sigset_t *);
 
-/* One poll() call of server_loop, as the wrapper saw it. */
+/* One wait of server_loop, as the wrapper saw it. */
 struct poll_rec {
 	nfds_t	 nfds;		/* 1: the pipe only; 2: pipe + listener */
-	int	 timeout;
+	int	 timeout;	/* in ms, -1 for none */
 	int	 paused;
 	size_t	 kids;
 	unsigned long accepted;
@@ -100,26 +104,28 @@ __wrap_fork(void)
 }
 
 int
-__wrap_poll(struct pollfd *pfd, nfds_t n, int timeout)
+__wrap_ppoll(struct pollfd *pfd, nfds_t n, const struct timespec *ts,
+    const sigset_t *mask)
 {
 	struct poll_rec *r;
 	int call;
 
 	if (getpid() != test_pid || cur == NULL)
-		return __real_poll(pfd, n, timeout);
+		return __real_ppoll(pfd, n, ts, mask);
 	if (npolls == (int)(sizeof(polls) / sizeof(polls[0])))
 		fail_msg("server_loop spins: %d polls", npolls);
 	call = npolls++;
 	r = &polls[call];
 	r->nfds = n;
-	r->timeout = timeout;
+	r->timeout = ts == NULL ? -1 :
+	    (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000);
 	r->paused = cur->paused;
 	r->kids = children_count(&cur->kids);
 	r->accepted = cur->count.accepted;
 	r->at = mono_now();
 	if (poll_hook != NULL)
 		poll_hook(call);
-	return __real_poll(pfd, n, timeout);
+	return __real_ppoll(pfd, n, ts, mask);
 }
 
 /* From a poll hook: ask the server to stop, once. */
@@ -752,6 +758,7 @@ static void
 test_full_pipe_reaps(void **state)
 {
 	struct timespec start;
+	sigset_t open;
 	int queued, capacity, i;
 	pid_t pid;
 
@@ -759,6 +766,11 @@ test_full_pipe_reaps(void **state)
 	fixture_start("echo", 100, 0);
 	capacity = fcntl(selfpipe_fd(), F_GETPIPE_SZ);
 	assert_true(capacity > 0);
+	/* open, as in the loop's wait, so that each signal writes its byte */
+	sigemptyset(&open);
+	sigaddset(&open, SIGUSR1);
+	sigaddset(&open, SIGCHLD);
+	assert_int_equal(sigprocmask(SIG_UNBLOCK, &open, NULL), 0);
 	for (i = 0; i < capacity + 16; i++)
 		raise(SIGUSR1);
 	assert_int_equal(ioctl(selfpipe_fd(), FIONREAD, &queued), 0);
@@ -774,6 +786,7 @@ test_full_pipe_reaps(void **state)
 	wait_exited_nowait(pid);	/* its SIGCHLD handler has run */
 	assert_int_equal(ioctl(selfpipe_fd(), FIONREAD, &queued), 0);
 	assert_int_equal(queued, capacity);	/* no room: the byte was lost */
+	assert_int_equal(sigprocmask(SIG_BLOCK, &open, NULL), 0);
 
 	poll_hook = hook_full_pipe;
 	assert_int_equal(fixture_run(), 0);
