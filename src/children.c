@@ -520,12 +520,24 @@ children_priority(int status)
 	return LOG_WARNING;
 }
 
-/* CPU time, user plus system, in seconds. */
-static double
-cpu_seconds(const struct rusage *ru)
+/*
+ * Milliseconds, rounded, for the "%ld.%03lds" of the reaped line:
+ * printf's %.3f of a double costs the parent its floating-point
+ * conversion, twice a child, and these are exact.
+ */
+static long
+cpu_ms(const struct rusage *ru)
 {
-	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
-	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+	return (long)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000 +
+	    (long)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec + 500) / 1000;
+}
+
+/* From a to b (b not earlier), in milliseconds, rounded. */
+static long
+elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (long)(b->tv_sec - a->tv_sec) * 1000 +
+	    (b->tv_nsec - a->tv_nsec + 500000) / 1000000;
 }
 
 /* The one line logged for every reaped child. */
@@ -535,17 +547,20 @@ log_reaped(pid_t pid, int status, const struct rusage *ru,
 {
 	char how[48], peer[FORKD_ADDRSTRLEN];
 	int pri = children_priority(status);
+	long cpu = cpu_ms(ru), lived;
 
 	children_format_status(status, how, sizeof(how));
 	if (c == NULL) {
-		log_msg(pri, "reaped pid %ld unknown %s cpu %.3fs maxrss %ldk",
-		    (long)pid, how, cpu_seconds(ru), ru->ru_maxrss);
+		log_msg(pri, "reaped pid %ld unknown %s cpu %ld.%03lds "
+		    "maxrss %ldk", (long)pid, how, cpu / 1000, cpu % 1000,
+		    ru->ru_maxrss);
 		return;
 	}
 	children_peer_name(c, peer, sizeof(peer));
-	log_msg(pri, "reaped pid %ld %s %s after %.3fs cpu %.3fs maxrss %ldk",
-	    (long)pid, peer, how, timespec_elapsed(&c->start, now),
-	    cpu_seconds(ru), ru->ru_maxrss);
+	lived = elapsed_ms(&c->start, now);	/* monotonic: not negative */
+	log_msg(pri, "reaped pid %ld %s %s after %ld.%03lds cpu %ld.%03lds "
+	    "maxrss %ldk", (long)pid, peer, how, lived / 1000, lived % 1000,
+	    cpu / 1000, cpu % 1000, ru->ru_maxrss);
 }
 
 /*
