@@ -15,6 +15,7 @@ INTEGRATION_TESTS = \
 	tests/integration/signals.sh \
 	tests/integration/ipv6.sh \
 	tests/integration/sigchld-load.sh \
+	tests/integration/saturated.sh \
 	tests/integration/log-targets.sh \
 	tests/integration/rsyslog.sh \
 	tests/integration/process-groups.sh \
