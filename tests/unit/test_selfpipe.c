@@ -46,17 +46,6 @@ setup(void **state)
 	return 0;
 }
 
-/* The set of forkd's signals. */
-static void
-caught_set(sigset_t *set)
-{
-	size_t i;
-
-	sigemptyset(set);
-	for (i = 0; i < NCAUGHT; i++)
-		sigaddset(set, caught[i]);
-}
-
 /*
  * Like setup(), then forkd's signals unblocked for good, as if the test
  * always sat in selfpipe_poll(): each raise() is handled before it
@@ -65,12 +54,12 @@ caught_set(sigset_t *set)
 static int
 setup_open(void **state)
 {
-	sigset_t set;
+	sigset_t all;
 
 	if (setup(state) == -1)
 		return -1;
-	caught_set(&set);
-	return sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sigfillset(&all);
+	return sigprocmask(SIG_UNBLOCK, &all, NULL);
 }
 
 /*
@@ -425,10 +414,13 @@ test_inherited_mask(void **state)
 {
 	unsigned char seen[SELFPIPE_NSIG];
 	sigset_t block, quit, now;
+	size_t i;
 
 	(void)state;
 	selfpipe_close();
-	caught_set(&block);
+	sigemptyset(&block);
+	for (i = 0; i < NCAUGHT; i++)
+		sigaddset(&block, caught[i]);
 	sigaddset(&block, SIGQUIT);	/* not forkd's: left as it was */
 	assert_int_equal(sigprocmask(SIG_SETMASK, &block, NULL), 0);
 	assert_int_equal(selfpipe_open(), 0);
