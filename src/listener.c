@@ -321,16 +321,13 @@ listener_record(struct listener *l, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char ip[INET6_ADDRSTRLEN], port[8];
 
 	l->fd = fd;
 	l->origin[0] = '\0';
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
-	    listener_format((struct sockaddr *)&ss, len, ip, sizeof(ip),
-	    port, sizeof(port)) == -1)
+	    listener_name((struct sockaddr *)&ss, len, l->name,
+	    sizeof(l->name)) == -1)
 		snprintf(l->name, sizeof(l->name), "fd %d", fd);
-	else
-		join_name(ss.ss_family, ip, port, l->name, sizeof(l->name));
 }
 
 /*
@@ -422,16 +419,15 @@ find_duplicate(const struct config *cfg, struct addrinfo *const *res,
     char *err, size_t errlen)
 {
 	const struct addrinfo *a;
-	char ip[INET6_ADDRSTRLEN], port[8], name[FORKD_ADDRSTRLEN];
+	char name[FORKD_ADDRSTRLEN];
 	size_t i, k;
 
 	for (i = 1; i < cfg->nlisten; i++)
 		for (a = res[i]; a != NULL; a = a->ai_next) {
 			if (!seen_before(res, i, a, &k))
 				continue;
-			listener_format(a->ai_addr, a->ai_addrlen, ip,
-			    sizeof(ip), port, sizeof(port));
-			join_name(a->ai_family, ip, port, name, sizeof(name));
+			listener_name(a->ai_addr, a->ai_addrlen, name,
+			    sizeof(name));
 			snprintf(err, errlen, "--listen \"%.*s%s\" and "
 			    "--listen \"%.*s%s\" are the same address, %s",
 			    CUT(cfg->listen[k]), CUT(cfg->listen[i]), name);

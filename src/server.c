@@ -359,13 +359,12 @@ start_child(struct server *s, int fd, const struct sockaddr *peer,
 static void
 proxy_drop(struct server *s, struct pending *e, const char *why)
 {
-	char ip[INET6_ADDRSTRLEN], port[8];
+	char peer[FORKD_ADDRSTRLEN];
 
-	listener_format((struct sockaddr *)&e->peer, e->peerlen, ip,
-	    sizeof(ip), port, sizeof(port));
-	log_limited(&s->rl_proxy, LOG_NOTICE, "proxy: closed %s%s%s:%s: %s",
-	    e->peer.ss_family == AF_INET6 ? "[" : "", ip,
-	    e->peer.ss_family == AF_INET6 ? "]" : "", port, why);
+	listener_name((struct sockaddr *)&e->peer, e->peerlen, peer,
+	    sizeof(peer));
+	log_limited(&s->rl_proxy, LOG_NOTICE, "proxy: closed %s: %s", peer,
+	    why);
 	close(e->fd);
 	pending_remove(&s->pend, e);
 }

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Each child leads a process group of its own, in forkd's session (no
 # session of its own: its scheduler autogroup would weigh as much as a
-# login session), and forkd signals groups: what a child started does not outlive a shutdown, and a
-# terminal's ^C (SIGINT to forkd's process group) reaches forkd alone,
-# which then gives its children the grace period.
+# login session), and forkd signals groups: what a child started does
+# not outlive a shutdown, and a terminal's ^C (SIGINT to forkd's process
+# group) reaches forkd alone, which then gives its children the grace
+# period.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"

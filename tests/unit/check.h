@@ -303,29 +303,20 @@ peer_addr(const char *peer, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	char ip[INET6_ADDRSTRLEN];
-	const char *colon = strrchr(peer, ':');
-	size_t n;
+	char ip[INET6_ADDRSTRLEN], port[8];
+	const char *errstr;
 
 	memset(ss, 0, sizeof(*ss));
-	if (colon == NULL)
+	if (listener_split(peer, ip, sizeof(ip), port, sizeof(port),
+	    &errstr) == -1)
 		return -1;
-	n = (size_t)(colon - peer);
 	if (peer[0] == '[') {
-		if (n < 2 || peer[n - 1] != ']' || n - 2 >= sizeof(ip))
-			return -1;
-		memcpy(ip, peer + 1, n - 2);
-		ip[n - 2] = '\0';
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)atoi(colon + 1));
+		sin6->sin6_port = htons((uint16_t)atoi(port));
 		return inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1 ? 0 : -1;
 	}
-	if (n >= sizeof(ip))
-		return -1;
-	memcpy(ip, peer, n);
-	ip[n] = '\0';
 	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t)atoi(colon + 1));
+	sin->sin_port = htons((uint16_t)atoi(port));
 	return inet_pton(AF_INET, ip, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
